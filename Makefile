@@ -1,0 +1,31 @@
+# The two quick-start commands: `make run` and `make test`. Each sets itself up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install messages bench clean
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The portal on http://127.0.0.1:8000 (PORT overrides): embedded PostgreSQL unless DATABASE_URL is set,
+## demo data, web + Celery worker + Celery beat. Ctrl-C stops it all.
+run: $(STAMP)
+	$(BIN)/python -m portal.devstack run
+
+## The whole test suite (pytest) against DATABASE_URL, or a throwaway embedded PostgreSQL.
+test: $(STAMP)
+	$(BIN)/python -m portal.devstack test $(PYTEST_ARGS)
+
+## Recompile the translation catalogues after editing a django.po.
+messages: $(STAMP)
+	for app in portal members appraisal; do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../$(BIN)/django-admin compilemessages -l zh_Hans); done
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembersConfig(AppConfig):
+    """Party organizations (the tree everything hangs on) and party members."""
+
+    name = "members"
+    verbose_name = _("Organizations and members")
+
+    def ready(self):
+        from members.models import Organization
+        from portal import scope
+        from portal.navigation import MenuItem, register_menu_item
+
+        register_menu_item(
+            MenuItem(
+                _("Organization tree"),
+                "members:organization_tree",
+                weight=10,
+                visible=lambda user: scope.may_ever(user, "view", Organization),
+            )
+        )
+        register_menu_item(
+            MenuItem(
+                _("Organizations"),
+                "members:organization_list",
+                weight=20,
+                visible=lambda user: scope.may_ever(user, "view", Organization),
+            )
+        )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from members import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("organizations/", views.OrganizationListView.as_view(), name="organization_list"),
+    path("organizations/tree/", views.OrganizationTreeView.as_view(), name="organization_tree"),
+    path("organizations/add/", views.OrganizationEditView.as_view(), name="organization_add"),
+    path("organizations/<str:code>/", views.OrganizationDetailView.as_view(), name="organization_detail"),
+    path("organizations/<str:code>/edit/", views.OrganizationEditView.as_view(), name="organization_edit"),
+    path("organizations/<str:code>/delete/", views.OrganizationDeleteView.as_view(), name="organization_delete"),
+]

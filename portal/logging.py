@@ -1,0 +1,29 @@
+"""Logging filter that keeps personal data (ID numbers, phone numbers) out of every log line."""
+
+import logging
+import re
+
+# An 18-character resident ID number (the last may be X) or a mainland mobile/landline number.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+
+
+def mask_personal_data(text):
+    """The text with every ID number and phone number replaced by a mask."""
+    text = _ID_NUMBER.sub("[id-number]", text)
+    return _PHONE.sub("[phone]", text)
+
+
+class MaskPersonalDataFilter(logging.Filter):
+    """Rewrites each record's message so no handler ever writes an ID number or a phone."""
+
+    def filter(self, record):
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the caller's bug; do not lose the record
+            return True
+        masked = mask_personal_data(message)
+        if masked != message:
+            record.msg = masked
+            record.args = ()
+        return True

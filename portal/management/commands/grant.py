@@ -1,0 +1,55 @@
+"""``manage.py grant <username> --role ROLE [--org CODE] [--password P]`` (API.md "Users and roles")."""
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal.choices import RoleChoices
+from portal.models import RoleAssignment
+
+
+class Command(BaseCommand):
+    help = "Create the user if needed and give them a role over an organization's subtree."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=RoleChoices.values)
+        parser.add_argument("--org", help="Code of the organization (required for every role but city_admin).")
+        parser.add_argument("--password", help="Set the user's password.")
+
+    @transaction.atomic
+    def handle(self, username, role, org=None, password=None, **options):
+        organization = None
+        if role == RoleChoices.CITY_ADMIN:
+            if org:
+                raise CommandError("city_admin covers the whole system; do not give --org.")
+        else:
+            if not org:
+                raise CommandError("--org is required for the role {}.".format(role))
+            organization_model = apps.get_model("members", "Organization")
+            try:
+                organization = organization_model.objects.get(code=org)
+            except organization_model.DoesNotExist:
+                raise CommandError("No organization with code {!r}.".format(org)) from None
+        user, created = get_user_model().objects.get_or_create(username=username)
+        if password:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        elif created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        assignment, assigned = RoleAssignment.objects.get_or_create(user=user, role=role, organization=organization)
+        if role == RoleChoices.CITY_ADMIN and not (user.is_staff and user.is_superuser):
+            # The admin site (configuration, users, schedules) is a city administrator's.
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        self.stdout.write(
+            "{} {}: {}{}".format(
+                "Created user" if created else "User",
+                username,
+                role,
+                " over {}".format(org) if org else "",
+            )
+            + ("" if assigned else " (already held)")
+        )

@@ -1,0 +1,4 @@
+"""Models of the shared core. Each domain lives in its own module; this package re-exports them."""
+
+from portal.models.base import ScopedModel, ScopedQuerySet, TimestampedModel  # noqa: F401
+from portal.models.roles import RoleAssignment  # noqa: F401

@@ -1,0 +1,173 @@
+"""Scope: which rows of a scoped model a user may see or change.
+
+Every user holds role assignments (role + organization). A role gives a set of actions on each
+scoped model (``ScopedModel.scope_actions``) over a part of the tree:
+
+* ``city_admin``: every action, everywhere;
+* ``staff`` and ``reader``: the organization's whole subtree (materialized-path prefix);
+* ``secretary``: that one organization and its party groups.
+
+``restrict(queryset, user, action)`` turns the user's assignments into one ``WHERE`` clause;
+the assignments are read once per request and cached on the user object. ``allows`` answers the
+same question in Python for one organization (used before creating a row there).
+Outside the view scope a view answers 404; visible but not allowed answers 403 (``get_or_deny``).
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from portal.choices import RoleChoices
+
+GROUP_KIND = "group"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role over one organization, reduced to what scope needs."""
+
+    role: str
+    organization_id: int | None
+    path: str
+    kind: str
+
+
+class UserScope:
+    """The role assignments of one user, loaded once."""
+
+    def __init__(self, user):
+        self.user = user
+        self.is_city_admin = bool(user.is_superuser)
+        self.grants = []
+        if not user.is_authenticated:
+            return
+        for assignment in user.role_assignments.select_related("organization"):
+            if assignment.role == RoleChoices.CITY_ADMIN:
+                self.is_city_admin = True
+            elif assignment.organization is not None:
+                org = assignment.organization
+                self.grants.append(Grant(assignment.role, org.pk, org.path, org.kind))
+
+    @property
+    def roles(self):
+        roles = {grant.role for grant in self.grants}
+        if self.is_city_admin:
+            roles.add(RoleChoices.CITY_ADMIN)
+        return roles
+
+    def organizations(self, role=None):
+        """The ids of the organizations the user holds a role on (optionally one role)."""
+        return [grant.organization_id for grant in self.grants if role is None or grant.role == role]
+
+
+def get_scope(user):
+    """The user's scope, computed once per request (cached on the user object)."""
+    cached = user.__dict__.get("_portal_scope")
+    if cached is None:
+        cached = UserScope(user)
+        user.__dict__["_portal_scope"] = cached
+    return cached
+
+
+def forget_scope(user):
+    """Drop the cached scope (after the user's assignments change)."""
+    user.__dict__.pop("_portal_scope", None)
+
+
+def _actions(model, role):
+    return model.scope_actions.get(role, set())
+
+
+def _prefix(model):
+    field = model.scope_organization
+    return field + "__" if field else ""
+
+
+def grant_q(model, grant):
+    """The rows of ``model`` that one grant covers."""
+    prefix = _prefix(model)
+    if grant.role == RoleChoices.SECRETARY:
+        return Q(**{prefix + "pk": grant.organization_id}) | Q(
+            **{prefix + "path__startswith": grant.path, prefix + "kind": GROUP_KIND}
+        )
+    return Q(**{prefix + "path__startswith": grant.path})
+
+
+def restrict(queryset, user, action="view", for_model=None):
+    """``queryset`` cut down to the rows ``user`` may ``action``.
+
+    ``for_model`` asks on behalf of another model: ``restrict(Organization.objects.all(), user,
+    "add", for_model=Member)`` gives the organizations where the user may add members (the
+    choices of a form's organization dropdown).
+    """
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    scope = get_scope(user)
+    if scope.is_city_admin:
+        return queryset
+    model = queryset.model
+    acting_model = for_model or model
+    condition = None
+    for grant in scope.grants:
+        if action not in _actions(acting_model, grant.role):
+            continue
+        q = grant_q(model, grant)
+        condition = q if condition is None else condition | q
+    if condition is None:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def may_ever(user, action, model):
+    """Whether any of the user's roles gives ``action`` on ``model`` anywhere (list pages, menus)."""
+    if user is None or not user.is_authenticated:
+        return False
+    scope = get_scope(user)
+    return scope.is_city_admin or any(action in _actions(model, grant.role) for grant in scope.grants)
+
+
+def allows(user, action, model, organization):
+    """Whether ``user`` may ``action`` rows of ``model`` that belong to ``organization``.
+
+    ``organization`` None means "at the root" (only a city administrator may act there).
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    scope = get_scope(user)
+    if scope.is_city_admin:
+        return True
+    if organization is None:
+        return False
+    for grant in scope.grants:
+        if action not in _actions(model, grant.role):
+            continue
+        if grant.role == RoleChoices.SECRETARY:
+            if organization.pk == grant.organization_id or (
+                organization.path.startswith(grant.path) and organization.kind == GROUP_KIND
+            ):
+                return True
+        elif organization.path.startswith(grant.path):
+            return True
+    return False
+
+
+def get_or_deny(queryset, user, action, lock=False, **lookup):
+    """The one object ``lookup`` finds, if ``user`` may ``action`` it.
+
+    Not visible at all raises Http404 (never reveal that it exists); visible but not allowed
+    raises PermissionDenied. With ``lock`` the row is locked for the rest of the transaction, so a
+    write re-checks scope on the row it then changes.
+    """
+    visible = restrict(queryset, user, "view")
+    if lock:
+        visible = visible.select_for_update(of=("self",))
+    try:
+        obj = visible.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("Not found.")) from None
+    if action != "view" and not restrict(queryset.model.objects.filter(pk=obj.pk), user, action).exists():
+        raise PermissionDenied(_("You may not do this."))
+    return obj

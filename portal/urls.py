@@ -1,0 +1,17 @@
+"""URL configuration: pages, the REST API under /api/v1/, the admin and the language switch."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.views import auth as auth_views
+from portal.views import pages
+
+urlpatterns = [
+    path("", pages.HomeView.as_view(), name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("portal.api.urls")),
+    path("", include("members.urls")),
+]

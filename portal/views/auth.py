@@ -1,0 +1,15 @@
+"""Login and logout pages."""
+
+from django.contrib.auth import views as auth_views
+
+from portal.forms import LoginForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass

@@ -1,0 +1,182 @@
+"""The generic views every app's pages subclass: list, detail, edit, delete.
+
+An app's view is mostly attributes (``queryset``, ``filterset_class``, ``table_class``,
+``form_class``); scope is applied here, once: lists and detail pages see only
+``restrict(user, "view")``, an edit re-checks ``change`` on the locked row inside its transaction,
+a create checks the organization the new row lands in, and out of scope is 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from portal import scope
+from portal.audit import history_for
+
+
+class ScopedViewMixin(LoginRequiredMixin):
+    """Gives a page its model, its restricted queryset and the user's right to see it at all."""
+
+    queryset = None
+    lookup_field = "pk"
+    lookup_url_kwarg = "pk"
+
+    @property
+    def model(self):
+        return self.queryset.model
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not scope.may_ever(request.user, "view", self.model):
+            raise PermissionDenied(_("Your role does not give access to this page."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_restricted_queryset(self, action="view"):
+        return scope.restrict(self.queryset.all(), self.request.user, action)
+
+    def get_object(self, action="view", lock=False):
+        return scope.get_or_deny(
+            self.queryset.all(),
+            self.request.user,
+            action,
+            lock=lock,
+            **{self.lookup_field: self.kwargs[self.lookup_url_kwarg]},
+        )
+
+    def may(self, action, obj):
+        """Whether the user may ``action`` this object (to show or hide buttons)."""
+        return scope.allows(self.request.user, action, self.model, obj.get_scope_organization())
+
+    def base_context(self):
+        meta = self.model._meta
+        return {"model_name": meta.verbose_name, "model_name_plural": meta.verbose_name_plural}
+
+
+class ObjectListView(ScopedViewMixin, ListView):
+    """A filtered, searchable, paginated list of what the user may see."""
+
+    template_name = "generic/object_list.html"
+    filterset_class = None
+    table_class = None
+    paginate_by = 50
+    create_url_name = None
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=self.get_restricted_queryset(), request=self.request
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.base_context())
+        context["filterset"] = self.filterset
+        context["table"] = self.table_class(context["object_list"])
+        context["may_add"] = self.create_url_name and scope.may_ever(self.request.user, "add", self.model)
+        context["create_url_name"] = self.create_url_name
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        return context
+
+
+class ObjectDetailView(ScopedViewMixin, View):
+    """One object's page, with its audit history."""
+
+    template_name = "generic/object_detail.html"
+
+    def get_extra_context(self, obj):
+        return {}
+
+    def get(self, request, *args, **kwargs):
+        obj = self.get_object()
+        context = {
+            "object": obj,
+            "history": history_for(obj),
+            "may_change": self.may("change", obj),
+            "may_delete": self.may("delete", obj),
+            **self.base_context(),
+            **self.get_extra_context(obj),
+        }
+        return render(request, self.template_name, context)
+
+
+class ObjectEditView(ScopedViewMixin, View):
+    """Create (no ``pk`` in the URL) or edit one object, all in one transaction."""
+
+    template_name = "generic/object_edit.html"
+    form_class = None
+
+    def get_form(self, data=None, instance=None):
+        return self.form_class(data=data, instance=instance, user=self.request.user)
+
+    def is_create(self):
+        return self.lookup_url_kwarg not in self.kwargs
+
+    def get(self, request, *args, **kwargs):
+        if self.is_create():
+            if not scope.may_ever(request.user, "add", self.model):
+                raise PermissionDenied(_("You may not add this."))
+            instance = None
+        else:
+            instance = self.get_object("change")
+        return self.render_form(self.get_form(instance=instance, data=None), instance)
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            if self.is_create():
+                if not scope.may_ever(request.user, "add", self.model):
+                    raise PermissionDenied(_("You may not add this."))
+                instance = None
+            else:
+                instance = self.get_object("change", lock=True)
+            form = self.get_form(data=request.POST, instance=instance)
+            if form.is_valid():
+                obj = form.save()
+                messages.success(request, _("Saved {object}.").format(object=obj))
+                return HttpResponseRedirect(obj.get_absolute_url())
+        return self.render_form(form, instance, status=400)
+
+    def render_form(self, form, instance, status=200):
+        context = {"form": form, "object": instance, **self.base_context()}
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ObjectDeleteView(ScopedViewMixin, View):
+    """Confirm, then delete one object; ``get_blockers`` can refuse with reasons."""
+
+    template_name = "generic/object_confirm_delete.html"
+    success_url_name = "home"
+
+    def get_blockers(self, obj):
+        return []
+
+    def get(self, request, *args, **kwargs):
+        obj = self.get_object("delete")
+        return render(
+            request,
+            self.template_name,
+            {"object": obj, "blockers": self.get_blockers(obj), **self.base_context()},
+        )
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            obj = self.get_object("delete", lock=True)
+            blockers = self.get_blockers(obj)
+            if blockers:
+                return render(
+                    request,
+                    self.template_name,
+                    {"object": obj, "blockers": blockers, **self.base_context()},
+                    status=409,
+                )
+            label = str(obj)
+            obj.delete()
+        messages.success(request, _("Deleted {object}.").format(object=label))
+        return HttpResponseRedirect(reverse(self.success_url_name))

@@ -1,0 +1,95 @@
+"""The world every test is written against (DESIGN.md house style 10).
+
+A small tree with two counties, and one user per role:
+
+    CITY (committee)                               city_admin
+    ├── COUNTY (committee)                          county_staff (staff), reader (reader)
+    │   └── TOWN (committee, township)
+    │       ├── BRANCH_A (branch) └── GROUP_A1       secretary_a (secretary)
+    │       └── BRANCH_B (branch)                    secretary_b (secretary)
+    └── COUNTY2 (committee)
+        └── BRANCH_C (branch)
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from members.models import Organization
+from portal.models import RoleAssignment
+
+ROLES = ("city_admin", "county_staff", "secretary_a", "secretary_b", "reader", "anonymous")
+
+
+def make_org(code, kind, parent=None, sector="organ", **extra):
+    return Organization.objects.create(code=code, name=code.title(), kind=kind, sector=sector, parent=parent, **extra)
+
+
+@pytest.fixture
+def tree(db):
+    city = make_org("CITY", "committee", term_started_on=datetime.date(2021, 1, 1), term_years=5)
+    county = make_org("COUNTY", "committee", city)
+    town = make_org("TOWN", "committee", county, sector="community")
+    branch_a = make_org("BRANCH_A", "branch", town, term_started_on=datetime.date(2018, 1, 1), term_years=3)
+    group_a1 = make_org("GROUP_A1", "group", branch_a)
+    branch_b = make_org("BRANCH_B", "branch", town)
+    county2 = make_org("COUNTY2", "committee", city)
+    branch_c = make_org("BRANCH_C", "branch", county2, sector="enterprise")
+    return {
+        "CITY": city,
+        "COUNTY": county,
+        "TOWN": town,
+        "BRANCH_A": branch_a,
+        "GROUP_A1": group_a1,
+        "BRANCH_B": branch_b,
+        "COUNTY2": county2,
+        "BRANCH_C": branch_c,
+    }
+
+
+def make_user(username, role=None, organization=None):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    if role:
+        RoleAssignment.objects.create(user=user, role=role, organization=organization)
+    return user
+
+
+@pytest.fixture
+def users(tree):
+    return {
+        "city_admin": make_user("city_admin", "city_admin"),
+        "county_staff": make_user("county_staff", "staff", tree["COUNTY"]),
+        "secretary_a": make_user("secretary_a", "secretary", tree["BRANCH_A"]),
+        "secretary_b": make_user("secretary_b", "secretary", tree["BRANCH_B"]),
+        "reader": make_user("reader", "reader", tree["COUNTY"]),
+        "anonymous": None,
+    }
+
+
+@pytest.fixture
+def api_as(users):
+    """``api_as("county_staff")``: an API client logged in as that role (session auth, CSRF off)."""
+
+    def client_for(role):
+        client = APIClient()
+        if users[role] is not None:
+            client.force_authenticate(users[role])
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def client_as(users, client):
+    """``client_as("secretary_a")``: a page client logged in as that role."""
+    from django.test import Client
+
+    def client_for(role):
+        page_client = Client()
+        if users[role] is not None:
+            page_client.force_login(users[role])
+        return page_client
+
+    return client_for
