@@ -93,3 +93,14 @@ def client_as(users, client):
         return page_client
 
     return client_for
+
+
+def pytest_generate_tests(metafunc):
+    """Expands ``MatrixTests.cases`` into one test per (case, role) (see tests/matrix.py)."""
+    if "matrix_case" in metafunc.fixturenames and metafunc.cls is not None:
+        params, ids = [], []
+        for case in metafunc.cls.cases:
+            for role, status in case.expanded():
+                params.append((case, role, status))
+                ids.append("{}-{}-{}".format(case.method, case.url, role))
+        metafunc.parametrize("matrix_case", params, ids=ids)

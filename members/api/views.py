@@ -1,6 +1,7 @@
 """API endpoints of organizations."""
 
 from django.db.models.deletion import ProtectedError
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from members.filtersets import OrganizationFilterSet
@@ -34,4 +35,7 @@ class OrganizationViewSet(ScopedModelViewSet):
         try:
             instance.delete()
         except ProtectedError:
-            raise ValidationError({"non_field_errors": [str(r) for r in instance.deletion_blockers()]}) from None
+            # Something else (another app's records) still refers to it.
+            raise ValidationError(
+                {"non_field_errors": [_("Other records still refer to this organization; it cannot be deleted.")]}
+            ) from None

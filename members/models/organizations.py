@@ -164,6 +164,8 @@ class Organization(ScopedModel):
             self._move_subtree()
         else:
             super().save(*args, **kwargs)
+            # PostgreSQL computes the generated columns; read them back so the object is true.
+            self.refresh_from_db(fields=["depth", "term_expires_on"])
         self._saved_parent_id = self.parent_id
 
     def _move_subtree(self):
@@ -190,6 +192,8 @@ class Organization(ScopedModel):
             reasons.append(_("It still has subordinate organizations; move or delete them first."))
         if self.members.exists():
             reasons.append(_("It still has party members; transfer them first."))
+        if self.role_assignments.exists():
+            reasons.append(_("Users still hold roles on it; withdraw their roles first."))
         return reasons
 
 

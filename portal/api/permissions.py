@@ -16,4 +16,7 @@ class ScopedModelPermission(permissions.BasePermission):
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:
             return False
-        return scope.may_ever(request.user, "view", view.get_scope_model())
+        model = view.get_scope_model()
+        if getattr(view, "action", None) == "create" and not scope.may_ever(request.user, "add", model):
+            return False
+        return scope.may_ever(request.user, "view", model)
