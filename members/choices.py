@@ -66,3 +66,12 @@ class ExitReasonChoices(models.TextChoices):
     DEATH = "death", _("Death")
     WITHDRAWAL = "withdrawal", _("Persuaded to withdraw")
     REMOVAL = "removal", _("Removal")
+
+
+class TransferStatusChoices(models.TextChoices):
+    """Where a transfer letter (组织关系介绍信) stands."""
+
+    ISSUED = "issued", _("Issued")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+    EXPIRED = "expired", _("Expired")

@@ -1,8 +1,15 @@
 """Party members (党员): the roster every other part of the portal counts."""
 
+import datetime
+import re
+
 import pghistory
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import OpClass
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,13 +20,52 @@ from members.choices import (
     MemberCategoryChoices,
     MemberStatusChoices,
 )
+from members.validators import (
+    id_number_birth_date,
+    id_number_gender,
+    normalize_credit_code,
+    normalize_id_number,
+    validate_credit_code,
+    validate_id_number,
+)
 from portal.models import ScopedModel, ScopedQuerySet
+
+# Digits, spaces, dashes and an optional leading "+" (mobile 13812345678, landline 0596-1234567).
+_PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
+
+# A member must be at least this old when joining the party (Party Constitution, article 1).
+MINIMUM_JOINING_AGE = 18
+
+# How long contact must have been lost before the census flags it, and how long a probationary
+# member may wait for the branch's decision (a probation lasts one year).
+LOST_CONTACT_FLAG_DAYS = 183
+PROBATION_DAYS = 365
+
+
+def add_years(day, years):
+    """``day`` moved ``years`` years on (29 February becomes 28 February in common years)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 class MemberQuerySet(ScopedQuerySet):
     def current(self):
         """Members still on the roster (not transferred out, deceased, withdrawn or removed)."""
         return self.filter(left_on__isnull=True)
+
+    def id_number_ends_with(self, digits):
+        """Members whose ID number ends with ``digits``; served by the index on the reversed number."""
+        return self.alias(id_number_reversed=Reverse("id_number")).filter(
+            id_number_reversed__startswith=normalize_id_number(digits)[::-1]
+        )
+
+    def with_transit(self, today=None):
+        """Annotates ``in_transit``: an issued transfer letter still within its validity."""
+        from members.models.transfers import TransferLetter
+
+        return self.annotate(in_transit=models.Exists(TransferLetter.objects.in_transit(today).filter(member=models.OuterRef("pk"))))
 
 
 class Member(ScopedModel):
@@ -69,6 +115,13 @@ class Member(ScopedModel):
     is_pocket = models.BooleanField(
         _("pocket member"), default=False, help_text=_("Keeps the relation letter instead of registering.")
     )
+    activity_status_since = models.DateField(
+        _("activity status since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the activity status last changed (the census flags contact lost for long)."),
+    )
     left_on = models.DateField(_("left on"), null=True, blank=True)
     exit_reason = models.CharField(
         _("exit reason"), max_length=20, choices=ExitReasonChoices.choices, blank=True
@@ -83,7 +136,8 @@ class Member(ScopedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["id_number"],
-                condition=models.Q(left_on__isnull=True),
+                # Old paper records may lack the number (the census lists them); blanks never clash.
+                condition=models.Q(left_on__isnull=True) & ~models.Q(id_number=""),
                 name="member_unique_current_id_number",
                 violation_error_message=_("Another current member already has this ID number."),
             ),
@@ -101,20 +155,106 @@ class Member(ScopedModel):
         ]
         indexes = [
             models.Index(fields=["organization", "status"], name="member_org_status"),
+            # Search by the last digits of an ID number ("...1234") is a prefix match on the reversed
+            # number, so it uses this index instead of scanning the roster.
+            models.Index(OpClass(Reverse("id_number"), name="text_pattern_ops"), name="member_id_number_reversed"),
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What was loaded, so save() can tell when the activity status changes (deferred: unknown).
+        self._loaded_activity_status = self.__dict__.get("activity_status") if self.pk else None
 
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("members:member_detail", args=[self.pk])
+
     @property
     def is_current(self):
         return self.left_on is None
+
+    def clean(self):
+        """The rules of the real documents; forms, the API and the import all run them."""
+        super().clean()
+        errors = {}
+        today = timezone.localdate()
+        self.id_number = normalize_id_number(self.id_number)
+        self.enterprise = normalize_credit_code(self.enterprise) or None
+        self.phone = (self.phone or "").strip() or None
+        id_number_valid = False
+        if self.id_number:
+            try:
+                validate_id_number(self.id_number)
+                id_number_valid = True
+            except ValidationError as error:
+                errors["id_number"] = error.messages
+        else:
+            errors["id_number"] = [_("The ID number is required.")]
+        if id_number_valid:
+            if self.birth_date and id_number_birth_date(self.id_number) != self.birth_date:
+                errors["birth_date"] = [_("The birth date does not match the one in the ID number.")]
+            if self.gender and id_number_gender(self.id_number) != self.gender:
+                errors["gender"] = [_("The gender does not match the ID number.")]
+            if self.left_on is None and self._id_number_taken():
+                errors["id_number"] = [_("Another current member already has this ID number.")]
+        if self.phone and not _PHONE_PATTERN.match(self.phone):
+            errors["phone"] = [_("A phone number has digits only (and optionally +, spaces or dashes).")]
+        if self.enterprise:
+            try:
+                validate_credit_code(self.enterprise)
+            except ValidationError as error:
+                errors["enterprise"] = error.messages
+        if self.joined_on:
+            if self.joined_on > today:
+                errors["joined_on"] = [_("The date of joining cannot be in the future.")]
+            elif self.birth_date and self.joined_on < add_years(self.birth_date, MINIMUM_JOINING_AGE):
+                errors["joined_on"] = [
+                    _("A member joins the party at {age} or older; check the birth and joining dates.").format(
+                        age=MINIMUM_JOINING_AGE
+                    )
+                ]
+        if self.status == MemberStatusChoices.FORMAL:
+            if not self.full_member_on:
+                errors["full_member_on"] = [_("A formal member needs the date they became a full member.")]
+            elif self.joined_on and self.full_member_on <= self.joined_on:
+                errors["full_member_on"] = [_("A member becomes a full member after joining the party.")]
+            elif self.full_member_on > today:
+                errors["full_member_on"] = [_("The date of becoming a full member cannot be in the future.")]
+        elif self.status == MemberStatusChoices.PROBATIONARY and self.full_member_on:
+            errors["full_member_on"] = [_("A probationary member has no full-member date yet.")]
+        if errors:
+            raise ValidationError(errors)
+
+    def _id_number_taken(self):
+        others = Member.objects.current().filter(id_number=self.id_number)
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        return others.exists()
+
+    def save(self, *args, **kwargs):
+        loaded = self._loaded_activity_status
+        if self._state.adding or (loaded is not None and loaded != self.activity_status):
+            self.activity_status_since = timezone.localdate()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "activity_status" in update_fields:
+                kwargs["update_fields"] = set(update_fields) | {"activity_status_since"}
+        super().save(*args, **kwargs)
+        self._loaded_activity_status = self.activity_status
 
     def record_exit(self, reason, on=None):
         """Take the member off the roster for ``reason`` (an ExitReasonChoices value); kept on record."""
         self.left_on = on or timezone.localdate()
         self.exit_reason = reason
         self.save(update_fields=["left_on", "exit_reason", "updated_at"])
+
+    @property
+    def probation_ends_on(self):
+        """When the one-year probation ends (the branch must then decide)."""
+        if self.status != MemberStatusChoices.PROBATIONARY or not self.joined_on:
+            return None
+        return self.joined_on + datetime.timedelta(days=PROBATION_DAYS)
 
 
 pghistory.track(
