@@ -2,3 +2,4 @@
 
 from portal.models.base import ScopedModel, ScopedQuerySet, TimestampedModel  # noqa: F401
 from portal.models.roles import RoleAssignment  # noqa: F401
+from portal.models.rollups import RollupFigure, RollupRun, RollupStatusChoices  # noqa: F401
