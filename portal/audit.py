@@ -6,7 +6,7 @@ from pghistory.models import Events
 
 def history_for(obj, limit=200):
     """The object's recorded changes, newest first, each with the user who made it (or None)."""
-    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at")[:limit])
+    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
     user_ids = {
         (event.pgh_context or {}).get("user") for event in events if (event.pgh_context or {}).get("user")
     }

@@ -5,7 +5,7 @@ import re
 
 # An 18-character resident ID number (the last may be X) or a mainland mobile/landline number.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+_PHONE = re.compile(r"(?<![0-9A-Za-z])(?:1[3-9]\d{9}|0[1-9]\d{1,2}-?\d{7,8})(?![0-9A-Za-z])")
 
 
 def mask_personal_data(text):
