@@ -104,3 +104,41 @@ def pytest_generate_tests(metafunc):
                 params.append((case, role, status))
                 ids.append("{}-{}-{}".format(case.method, case.url, role))
         metafunc.parametrize("matrix_case", params, ids=ids)
+
+
+def valid_id_number(birth="19900101", sequence="123", region="350102"):
+    """A valid GB 11643 resident ID number (odd ``sequence`` = male, even = female)."""
+    from members.validators import id_number_check_character
+
+    first17 = region + birth + sequence
+    return first17 + id_number_check_character(first17)
+
+
+@pytest.fixture
+def make_member(tree):
+    """``make_member("BRANCH_A", name=...)``: a valid formal member saved in that organization.
+
+    Each call gets its own ID number (the sequence code counts up; odd = male)."""
+    from members.models import Member
+
+    counter = {"n": 0}
+
+    def create(org_code="BRANCH_A", **fields):
+        counter["n"] += 1
+        gender = fields.pop("gender", "male")
+        sequence = 2 * counter["n"] + (1 if gender == "male" else 0)
+        values = {
+            "name": "Member {}".format(counter["n"]),
+            "gender": gender,
+            "birth_date": datetime.date(1990, 1, 1),
+            "id_number": valid_id_number("19900101", "{:03d}".format(sequence)),
+            "phone": "1380013{:04d}".format(counter["n"]),
+            "organization": tree[org_code],
+            "status": "formal",
+            "joined_on": datetime.date(2015, 7, 1),
+            "full_member_on": datetime.date(2016, 7, 1),
+        }
+        values.update(fields)
+        return Member.objects.create(**values)
+
+    return create

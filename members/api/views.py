@@ -9,6 +9,27 @@ from members.models import Organization
 from members.api.serializers import OrganizationSerializer
 from portal.api.viewsets import ScopedModelViewSet
 
+# Members and transfer letters.
+from django.db import IntegrityError, transaction  # noqa: E402
+from django.shortcuts import get_object_or_404  # noqa: E402
+from drf_spectacular.utils import extend_schema  # noqa: E402
+from rest_framework import status  # noqa: E402
+from rest_framework.decorators import action  # noqa: E402
+from rest_framework.exceptions import PermissionDenied  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+
+from members.api.serializers import (  # noqa: E402
+    MemberExitSerializer,
+    MemberSerializer,
+    TransferDecisionSerializer,
+    TransferLetterSerializer,
+)
+from members.filtersets import MemberFilterSet, TransferLetterFilterSet  # noqa: E402
+from members.models import Member, TransferLetter  # noqa: E402
+from members.models.transfers import TransferError  # noqa: E402
+from portal import scope  # noqa: E402
+from portal.api.serializers import ErrorSerializer  # noqa: E402
+
 
 class OrganizationViewSet(ScopedModelViewSet):
     """Party organizations, looked up by their ``code``."""
@@ -39,3 +60,141 @@ class OrganizationViewSet(ScopedModelViewSet):
             raise ValidationError(
                 {"non_field_errors": [_("Other records still refer to this organization; it cannot be deleted.")]}
             ) from None
+
+
+def _unique_id_number_error(error):
+    """A concurrent save that lost the race on the current-ID-number index: a 400 on the field."""
+    if "member_unique_current_id_number" in str(error):
+        return ValidationError({"id_number": [_("Another current member already has this ID number.")]})
+    return None
+
+
+class MemberViewSet(ScopedModelViewSet):
+    """The roster. Members are never deleted (DELETE is 405): they leave through ``exit``.
+
+    The list shows current members unless ``include_left=true``; the detail shows any member in
+    scope. ``id_number`` and ``phone`` are masked for callers without ``view_personal`` on the row.
+    """
+
+    queryset = Member.objects.select_related("organization")
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilterSet
+    lookup_value_regex = "[0-9]+"  # so /members/import/ and other words never read as an id
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return super().get_queryset().with_transit()
+
+    def filter_queryset(self, queryset):
+        # The filters (and their "current only" default) describe lists; a member who left is
+        # still found by id.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def _save(self, serializer):
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError as error:
+            translated = _unique_id_number_error(error)
+            if translated is None:
+                raise
+            raise translated from None
+
+    def perform_create(self, serializer):
+        self.check_create_scope(self.organization_of_new(serializer))
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        new_organization = serializer.validated_data.get("organization")
+        if new_organization is not None and new_organization != serializer.instance.organization:
+            self.check_create_scope(new_organization)
+        self._save(serializer)
+
+    @extend_schema(request=MemberExitSerializer, responses={200: MemberSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def exit(self, request, pk=None):
+        """Take the member off the roster: transfer out, death, withdrawal or removal."""
+        with transaction.atomic():
+            member = scope.get_or_deny(self.queryset, request.user, "change", lock=True, pk=pk)
+            serializer = MemberExitSerializer(data=request.data, context={"member": member, "request": request})
+            serializer.is_valid(raise_exception=True)
+            problem = member.exit_blocker()
+            if problem:
+                return Response({"detail": problem}, status=status.HTTP_409_CONFLICT)
+            member.record_exit(serializer.validated_data["reason"], serializer.validated_data.get("left_on"))
+        member = self.get_queryset().get(pk=member.pk)
+        return Response(self.get_serializer(member).data)
+
+
+class TransferLetterViewSet(ScopedModelViewSet):
+    """Transfer letters (组织关系转接): issue (POST), then ``accept`` or ``return``.
+
+    The issuing side sees the letters of its members; the receiving side those addressed to it.
+    Issuing needs ``change`` on the member; accepting needs ``add`` of members at the destination.
+    Letters are never edited or deleted once issued.
+    """
+
+    queryset = TransferLetter.objects.select_related(
+        "member__organization", "from_organization", "to_organization", "issued_by", "decided_by"
+    )
+    serializer_class = TransferLetterSerializer
+    filterset_class = TransferLetterFilterSet
+    lookup_value_regex = "[0-9]+"
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return self.queryset.visible_to(self.request.user)
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    @transaction.atomic
+    def create(self, request, *args, **kwargs):
+        # The member decides the scope: out of scope is 404 before anything about the letter is said.
+        member_id = request.data.get("member") if hasattr(request.data, "get") else None
+        if member_id in (None, ""):
+            raise ValidationError({"member": [_("This field is required.")]})
+        member = scope.get_or_deny(Member.objects.all(), request.user, "change", lock=True, pk=member_id)
+        # A letter left past its validity no longer blocks a new one.
+        TransferLetter.objects.filter(member=member).expire_due()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                letter = serializer.save(member=member, from_organization=member.organization, issued_by=request.user)
+        except IntegrityError as error:
+            if "transfer_one_open_letter_per_member" not in str(error):
+                raise
+            raise ValidationError({"member": [_("This member already has an open transfer letter.")]}) from None
+        letter = self.get_queryset().get(pk=letter.pk)
+        return Response(self.get_serializer(letter).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, pk, step):
+        note_serializer = TransferDecisionSerializer(data=request.data)
+        note_serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            letter = get_object_or_404(self.get_queryset().select_for_update(of=("self",)), pk=pk)
+            if not letter.may_be_decided_by(request.user, step):
+                raise PermissionDenied()
+            try:
+                getattr(letter, step)(request.user, note_serializer.validated_data.get("note", ""))
+            except TransferError as error:
+                return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        letter = self.get_queryset().get(pk=letter.pk)
+        return Response(self.get_serializer(letter).data)
+
+    @extend_schema(request=TransferDecisionSerializer, responses={200: TransferLetterSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """The receiving side takes the member in (the member moves there)."""
+        return self._decide(request, pk, "accept")
+
+    @extend_schema(request=TransferDecisionSerializer, responses={200: TransferLetterSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_letter(self, request, pk=None):
+        """The letter goes back: the member stays where they were."""
+        return self._decide(request, pk, "return_letter")

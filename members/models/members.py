@@ -23,11 +23,14 @@ from members.choices import (
 from members.validators import (
     id_number_birth_date,
     id_number_gender,
+    mask_id_number,
+    mask_phone,
     normalize_credit_code,
     normalize_id_number,
     validate_credit_code,
     validate_id_number,
 )
+from portal import scope
 from portal.models import ScopedModel, ScopedQuerySet
 
 # Digits, spaces, dashes and an optional leading "+" (mobile 13812345678, landline 0596-1234567).
@@ -242,6 +245,28 @@ class Member(ScopedModel):
                 kwargs["update_fields"] = set(update_fields) | {"activity_status_since"}
         super().save(*args, **kwargs)
         self._loaded_activity_status = self.activity_status
+
+    def shows_personal_data_to(self, user):
+        """Whether ``user`` may see this member's full ID number and phone (staff in scope, the
+        member's own branch secretary). Decided in Python from the user's cached scope and the
+        member's organization, so a list asks it per row without a query per row."""
+        return scope.allows(user, "view_personal", Member, self.organization)
+
+    def id_number_for(self, user):
+        return self.id_number if self.shows_personal_data_to(user) else mask_id_number(self.id_number)
+
+    def phone_for(self, user):
+        return self.phone if self.shows_personal_data_to(user) else mask_phone(self.phone)
+
+    def exit_blocker(self):
+        """Why the member cannot leave the roster now (None when they can)."""
+        from members.models.transfers import TransferLetter
+
+        if not self.is_current:
+            return _("This member already left the roster.")
+        if TransferLetter.objects.in_transit().filter(member=self).exists():
+            return _("This member has an open transfer letter; return it first.")
+        return None
 
     def record_exit(self, reason, on=None):
         """Take the member off the roster for ``reason`` (an ExitReasonChoices value); kept on record."""

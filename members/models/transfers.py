@@ -209,6 +209,20 @@ class TransferLetter(ScopedModel):
                 self.letter_number = "ZZ{}{:06d}".format((self.issued_on or timezone.localdate()).year, self.pk)
         super().save(*args, **kwargs)
 
+    def may_be_decided_by(self, user, step):
+        """Accepting needs the right to add members at the destination (the issuing side confirms
+        the receipt of a letter to outside the system); returning is also open to the issuing
+        side, which may withdraw its letter."""
+        from members.models import Member
+
+        issuing_side = scope.allows(user, "change", Member, self.member.organization)
+        if self.is_external:
+            return issuing_side
+        receiving_side = scope.allows(user, "add", Member, self.to_organization)
+        if step == "accept":
+            return receiving_side
+        return receiving_side or issuing_side
+
     def _decide(self, status, user, note):
         self.status = status
         self.decided_by = user
