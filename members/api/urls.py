@@ -1,3 +1,4 @@
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from members.api import views
@@ -6,4 +7,5 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 
-urlpatterns = router.urls
+# Import and export first: the router would read "members/import/" as the member with id "import".
+urlpatterns = [path("", include("members.io.api_urls"))] + router.urls

@@ -1,0 +1,249 @@
+"""Importing a roster file set-based: one streaming pass in Python, then a few SQL statements.
+
+1. The file is read row by row (``members.io.reading``) and each row checked (``members.io.rules``);
+   valid rows go straight into a temporary table through ``COPY`` while later rows are still being
+   read, so memory stays flat whatever the file size (only the ID numbers seen are kept, to find
+   duplicates inside the file).
+2. SQL then matches the rows to current members by ID number (those rows update the member) and
+   reports a match the caller may not change like any other bad row.
+3. If any row is bad, or on a dry run, the transaction is rolled back: nothing is written.
+   Otherwise one ``UPDATE ... FROM`` and one ``INSERT ... SELECT`` write everything; the audit
+   triggers (pghistory) record every row with who imported it.
+"""
+
+from dataclasses import dataclass, field
+
+import pghistory
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.io import reading, rules
+from members.models import Member, Organization
+from portal import scope
+
+# Beyond this many errors the file is clearly not the right one; stop listing (memory stays bounded).
+MAX_ERRORS = 10_000
+IMPORT_TABLE = "member_import_rows"
+# The columns of the import table after ``row_number``, in the order RowChecker returns them.
+_TRACKS_ACTIVITY_SINCE = any(f.name == "activity_status_since" for f in Member._meta.concrete_fields)
+_IMPORT_COLUMNS = (
+    ("name", "varchar(100)"),
+    ("gender", "varchar(10)"),
+    ("birth_date", "date"),
+    ("id_number", "varchar(18)"),
+    ("phone", "varchar(20)"),
+    ("organization_id", "bigint"),
+    ("status", "varchar(20)"),
+    ("joined_on", "date"),
+    ("full_member_on", "date"),
+    ("categories", "varchar(20)[]"),
+    ("activity_status", "varchar(20)"),
+    ("enterprise", "varchar(18)"),
+    ("is_pocket", "boolean"),
+)
+# How psycopg sends each value through COPY (row_number first).
+_COPY_TYPES = ["int4", "text", "text", "date", "text", "text", "int8", "text", "date", "date", "text[]", "text", "text", "bool"]
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, on a dry run, would do), or why it did nothing."""
+
+    created: int = 0
+    updated: int = 0
+    dry_run: bool = False
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def as_dict(self):
+        if self.errors:
+            return {"errors": self.errors}
+        return {"created": self.created, "updated": self.updated, "dry_run": self.dry_run}
+
+
+class _Errors:
+    """The errors of a run, sorted by row and capped at MAX_ERRORS."""
+
+    def __init__(self):
+        self.items = []
+        self.truncated = False
+
+    def __bool__(self):
+        return bool(self.items)
+
+    def add(self, errors):
+        room = MAX_ERRORS - len(self.items)
+        if len(errors) > room:
+            self.truncated = True
+        self.items.extend(errors[:room])
+
+    def result(self):
+        items = sorted(self.items, key=lambda item: (item["row"], rules.COLUMNS.index(item["field"]) if item["field"] in rules.COLUMNS else -1))
+        if self.truncated:
+            items.append(
+                {
+                    "row": 0,
+                    "field": "file",
+                    "message": _("More than {limit} errors; only the first {limit} are listed.").format(limit=MAX_ERRORS),
+                }
+            )
+        return items
+
+
+def _file_error(message):
+    return ImportResult(errors=[{"row": 0, "field": "file", "message": str(message)}])
+
+
+def importable_organizations(user):
+    """``{code: id}`` of the organizations ``user`` may add members to (the import's scope)."""
+    allowed = scope.restrict(Organization.objects.all(), user, "add", for_model=Member)
+    return dict(allowed.values_list("code", "id"))
+
+
+def import_members(uploaded, user, dry_run=False):
+    """Import ``uploaded`` (a CSV or XLSX file object) as ``user``; returns an ``ImportResult``."""
+    try:
+        header, rows = reading.iter_table(uploaded)
+    except reading.FileError as problem:
+        return _file_error(problem)
+    positions, header_problems = rules.header_errors(header)
+    if header_problems:
+        return ImportResult(errors=header_problems)
+    checker = rules.RowChecker(positions, importable_organizations(user))
+    errors = _Errors()
+    result = ImportResult(dry_run=dry_run)
+    try:
+        with transaction.atomic(), pghistory.context(source="members.import"):
+            with connection.cursor() as cursor:
+                _create_import_table(cursor)
+                row_count = _copy_rows(cursor, rows, checker, errors)
+                if row_count == 0 and not errors:
+                    transaction.set_rollback(True)
+                    return _file_error(_("The file has no data rows."))
+                if not errors:
+                    errors.add(_rows_outside_scope(cursor, user))
+                if errors:
+                    transaction.set_rollback(True)
+                    result.errors = errors.result()
+                    return result
+                result.created, result.updated = _counts(cursor)
+                if dry_run:
+                    transaction.set_rollback(True)
+                    return result
+                _write(cursor)
+                cursor.execute("DROP TABLE {table}".format(table=IMPORT_TABLE))
+    except reading.FileError as problem:
+        return _file_error(problem)
+    except IntegrityError:
+        # Someone saved a member with one of these ID numbers while the import ran.
+        return _file_error(_("The roster changed while importing (an ID number was taken meanwhile); please run the import again."))
+    return result
+
+
+def _create_import_table(cursor):
+    columns = ", ".join("{} {}".format(name, kind) for name, kind in _IMPORT_COLUMNS)
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.{table}".format(table=IMPORT_TABLE))
+    cursor.execute(
+        "CREATE TEMPORARY TABLE {table} (row_number integer PRIMARY KEY, {columns}, member_id bigint) ON COMMIT DROP".format(
+            table=IMPORT_TABLE, columns=columns
+        )
+    )
+
+
+def _copy_rows(cursor, rows, checker, errors):
+    """Check every row; ``COPY`` the good ones into the import table until the first bad one (after
+    that the run will be rolled back anyway, so rows are only checked). Returns the row count."""
+    count = 0
+    names = ", ".join(["row_number"] + [name for name, _kind in _IMPORT_COLUMNS])
+    # Django's cursor wraps psycopg's; COPY is psycopg's own API.
+    with cursor.cursor.copy("COPY {table} ({names}) FROM STDIN".format(table=IMPORT_TABLE, names=names)) as copy:
+        copy.set_types(_COPY_TYPES)
+        for number, cells in rows:
+            count += 1
+            values, row_errors = checker.check(number, cells)
+            if row_errors:
+                errors.add(row_errors)
+            elif not errors:
+                copy.write_row(values)
+    return count
+
+
+def _rows_outside_scope(cursor, user):
+    """Match rows to current members by ID number; errors for matches the caller may not change."""
+    # Lock the members being updated first, so the scope check and the update see the same rows.
+    cursor.execute(
+        "SELECT count(*) FROM (SELECT m.id FROM members_member m JOIN {table} t ON t.id_number = m.id_number"
+        " WHERE m.left_on IS NULL FOR UPDATE OF m) locked".format(table=IMPORT_TABLE)
+    )
+    cursor.execute(
+        "UPDATE {table} t SET member_id = m.id FROM members_member m"
+        " WHERE m.id_number = t.id_number AND m.left_on IS NULL".format(table=IMPORT_TABLE)
+    )
+    cursor.execute("ANALYZE {table}".format(table=IMPORT_TABLE))
+    changeable = scope.restrict(Member.objects.current(), user, "change").values("pk")
+    changeable_sql, params = changeable.query.sql_with_params()
+    cursor.execute(
+        "SELECT row_number FROM {table} WHERE member_id IS NOT NULL AND member_id NOT IN ({changeable})"
+        " ORDER BY row_number".format(table=IMPORT_TABLE, changeable=changeable_sql),
+        params,
+    )
+    message = _("A current member outside your scope has this ID number; you may not change them.")
+    return [{"row": row_number, "field": "id_number", "message": message} for (row_number,) in cursor.fetchall()]
+
+
+def _counts(cursor):
+    cursor.execute(
+        "SELECT count(*) FILTER (WHERE member_id IS NULL), count(*) FILTER (WHERE member_id IS NOT NULL)"
+        " FROM {table}".format(table=IMPORT_TABLE)
+    )
+    return cursor.fetchone()
+
+
+def _write(cursor):
+    """Update the matched members, insert the rest, each in one statement."""
+    imported = [name for name, _kind in _IMPORT_COLUMNS]
+    table = Member._meta.db_table
+    today = timezone.localdate()
+    assignments = ["{name} = t.{name}".format(name=name) for name in imported]
+    params = []
+    if _TRACKS_ACTIVITY_SINCE:
+        # What Member.save() does: the activity status dates from when it last changed.
+        assignments.append(
+            "activity_status_since = CASE WHEN m.activity_status = t.activity_status"
+            " THEN m.activity_status_since ELSE %s END"
+        )
+        params.append(today)
+    cursor.execute(
+        "UPDATE {table} m SET {assignments}, updated_at = now() FROM {rows} t WHERE m.id = t.member_id".format(
+            table=table, rows=IMPORT_TABLE, assignments=", ".join(assignments)
+        ),
+        params,
+    )
+    # Every other column of Member gets its model default, so a field added to Member later does
+    # not break the import (its NOT NULL columns have no database default).
+    columns, values, params = [], [], []
+    for model_field in Member._meta.concrete_fields:
+        if model_field.primary_key or getattr(model_field, "generated", False):
+            continue
+        column = model_field.column
+        columns.append(column)
+        if column in imported:
+            values.append("t." + column)
+        elif column in ("created_at", "updated_at"):
+            values.append("now()")
+        elif column == "activity_status_since":
+            values.append("%s")
+            params.append(today)
+        else:
+            values.append("%s")
+            params.append(model_field.get_db_prep_save(model_field.get_default(), connection))
+    cursor.execute(
+        "INSERT INTO {table} ({columns}) SELECT {values} FROM {rows} t WHERE t.member_id IS NULL ORDER BY t.row_number".format(
+            table=table, columns=", ".join(columns), values=", ".join(values), rows=IMPORT_TABLE
+        ),
+        params,
+    )
