@@ -1,0 +1,452 @@
+"""The appraisal's operations, shared by pages and API: enrol, enter ratings, move the workflow, reopen, dispose.
+
+Each operation checks scope itself and raises:
+
+* ``django.core.exceptions.ValidationError`` for bad input (400, nothing saved);
+* ``django.core.exceptions.PermissionDenied`` for a visible thing the caller may not do (403);
+* ``WorkflowConflict`` when the state forbids the change (409): an approved rating, a
+  publicity period still running, unresolved objections, nothing to move.
+
+Callers run them inside ``transaction.atomic`` (the functions open their own too).
+"""
+
+import datetime
+
+import pgtrigger
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisal.choices import RatingChoices, RatingStatusChoices, WorkflowActionChoices
+from appraisal.models import (
+    AppraisalRound,
+    Objection,
+    Participant,
+    Rating,
+    Reopening,
+    WorkflowStep,
+)
+from members.choices import ExitReasonChoices, MemberStatusChoices
+from members.models import Organization
+from portal import scope
+
+APPROVED_TRIGGER = "appraisal.Rating:approved_is_final"
+
+
+class WorkflowConflict(Exception):
+    """The state of the ratings forbids this change (answered with 409)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+# --- rounds and participants -------------------------------------------------------------------
+
+def enrol_current_members(appraisal_round):
+    """Enrol every current formal and probationary member of the round's subtree (one INSERT ... SELECT).
+
+    Members already enrolled are left alone, so calling it again adds only those who joined since.
+    Returns the number of participants added.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO appraisal_participant
+                (created_at, updated_at, round_id, member_id, organization_id, is_probationary, self_evaluation)
+            SELECT now(), now(), %s, m.id, m.organization_id, m.status = %s, ''
+            FROM members_member m
+            JOIN members_organization o ON o.id = m.organization_id
+            WHERE o.path LIKE %s AND m.left_on IS NULL AND m.status IN (%s, %s)
+            ON CONFLICT (round_id, member_id) DO NOTHING
+            """,
+            [
+                appraisal_round.pk,
+                MemberStatusChoices.PROBATIONARY,
+                _like_prefix(appraisal_round.organization.path),
+                MemberStatusChoices.FORMAL,
+                MemberStatusChoices.PROBATIONARY,
+            ],
+        )
+        return cursor.rowcount
+
+
+def _like_prefix(path):
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@transaction.atomic
+def open_round(appraisal_round):
+    """Save a new round and enrol its members."""
+    appraisal_round.full_clean()
+    appraisal_round.save()
+    enrol_current_members(appraisal_round)
+    return appraisal_round
+
+
+@transaction.atomic
+def add_participant(appraisal_round, member, user):
+    """Enrol a member who joined after the round opened."""
+    if not scope.allows(user, "add", Participant, member.organization):
+        raise PermissionDenied(_("You may not enrol members of this organization."))
+    if not member.organization.path.startswith(appraisal_round.organization.path):
+        raise ValidationError({"member": [_("The member is not inside the organization this round covers.")]})
+    if not member.is_current:
+        raise ValidationError({"member": [_("The member is no longer on the roster.")]})
+    participant, _created = Participant.objects.get_or_create(
+        round=appraisal_round,
+        member=member,
+        defaults={
+            "organization_id": member.organization_id,
+            "is_probationary": member.status == MemberStatusChoices.PROBATIONARY,
+        },
+    )
+    return participant
+
+
+# --- ratings -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def save_ratings(appraisal_round, user, rows):
+    """Insert or update the ratings ``rows`` (``[{"member": id, "rating": value, "reason"?: text}]``).
+
+    All or nothing: any bad row raises ``ValidationError`` with the row's index and saves nothing.
+    A member who is not a participant of the round, or whose organization the caller may not
+    rate, is a bad row. An approved rating raises ``WorkflowConflict``. Changing a rating that
+    was already submitted or publicized sends it back to draft (the branch must submit again);
+    sending the same value again changes nothing. Returns the number of rows saved.
+    """
+    if not isinstance(rows, list):
+        raise ValidationError({"non_field_errors": [_("Send a list of ratings.")]})
+    errors = {}
+    wanted = {}
+    for index, row in enumerate(rows):
+        row_errors = {}
+        if not isinstance(row, dict):
+            errors[index] = {"non_field_errors": [_("Each row is an object with member and rating.")]}
+            continue
+        member_id = row.get("member")
+        if isinstance(member_id, bool) or not isinstance(member_id, int):
+            try:
+                member_id = int(str(member_id))
+            except ValueError:
+                row_errors["member"] = [_("A member id is a whole number.")]
+                member_id = None
+        if row.get("rating") not in RatingChoices.values:
+            row_errors["rating"] = [
+                _("Choose one of: {choices}.").format(choices=", ".join(RatingChoices.values))
+            ]
+        reason = row.get("reason", "")
+        if not isinstance(reason, str):
+            row_errors["reason"] = [_("The reason is text.")]
+        if member_id is not None and member_id in wanted:
+            row_errors["member"] = [_("This member appears twice in the list.")]
+        if row_errors:
+            errors[index] = row_errors
+        elif member_id is not None:
+            wanted[member_id] = (index, row["rating"], reason)
+    if not wanted and not errors:
+        return 0
+
+    # One query: the participants among the listed members, with their current organization.
+    participants = {
+        p.member_id: p
+        for p in Participant.objects.filter(round=appraisal_round, member_id__in=list(wanted)).select_related(
+            "member__organization"
+        )
+    }
+    organization_ids = {p.member.organization_id for p in participants.values()}
+    rateable = set(
+        scope.restrict(Organization.objects.filter(pk__in=organization_ids), user, "change", for_model=Rating).values_list(
+            "pk", flat=True
+        )
+    )
+    for member_id, (index, _rating, _reason) in wanted.items():
+        participant = participants.get(member_id)
+        if participant is None:
+            errors[index] = {"member": [_("Member {id} does not take part in this round.").format(id=member_id)]}
+        elif participant.member.organization_id not in rateable or not participant.member.is_current:
+            # Said the same way as an unknown member: never reveal who is outside the caller's scope.
+            errors[index] = {"member": [_("Member {id} does not take part in this round.").format(id=member_id)]}
+    if errors:
+        raise ValidationError({"ratings": [_("Row {row}: {errors}").format(row=index + 1, errors=_flatten(e)) for index, e in sorted(errors.items())]})
+
+    existing = {
+        r.member_id: r
+        for r in Rating.objects.select_for_update().filter(round=appraisal_round, member_id__in=list(wanted))
+    }
+    final = [existing[m] for m in wanted if m in existing and existing[m].is_final]
+    if final:
+        raise WorkflowConflict(
+            _("{count} of these ratings are approved and final; a city administrator must reopen them first.").format(
+                count=len(final)
+            )
+        )
+    to_create, to_update = [], []
+    for member_id, (index, value, reason) in wanted.items():
+        rating = existing.get(member_id)
+        if rating is None:
+            to_create.append(
+                Rating(
+                    round=appraisal_round,
+                    member_id=member_id,
+                    organization_id=participants[member_id].member.organization_id,
+                    rating=value,
+                    reason=reason,
+                    entered_by=user,
+                )
+            )
+        elif rating.rating != value or (reason and rating.reason != reason):
+            rating.rating = value
+            rating.reason = reason or rating.reason
+            rating.status = RatingStatusChoices.DRAFT
+            rating.publicized_on = None
+            rating.entered_by = user
+            rating.updated_at = timezone.now()
+            to_update.append(rating)
+    Rating.objects.bulk_create(to_create)
+    Rating.objects.bulk_update(
+        to_update, ["rating", "reason", "status", "publicized_on", "entered_by", "updated_at"], batch_size=500
+    )
+    return len(wanted)
+
+
+def _flatten(error):
+    return "; ".join("{}: {}".format(field, " ".join(str(m) for m in messages)) for field, messages in error.items())
+
+
+# --- workflow ----------------------------------------------------------------------------------
+
+_STEPS = {
+    WorkflowActionChoices.SUBMIT: (RatingStatusChoices.DRAFT, RatingStatusChoices.SUBMITTED),
+    WorkflowActionChoices.PUBLICIZE: (RatingStatusChoices.SUBMITTED, RatingStatusChoices.PUBLICIZED),
+    WorkflowActionChoices.APPROVE: (RatingStatusChoices.PUBLICIZED, RatingStatusChoices.APPROVED),
+}
+
+
+def organization_ratings(appraisal_round, organization):
+    """The ratings of ``organization``: those entered under it or anywhere below it."""
+    return Rating.objects.filter(round=appraisal_round, organization__path__startswith=organization.path)
+
+
+def holds_higher_role(user, organization):
+    """Whether the user approves for a committee above ``organization`` (a role on a strict ancestor)."""
+    user_scope = scope.get_scope(user)
+    if user_scope.is_city_admin:
+        return True
+    return any(
+        "approve" in Rating.scope_actions.get(grant.role, ())
+        and organization.path.startswith(grant.path)
+        and organization.path != grant.path
+        for grant in user_scope.grants
+    )
+
+
+def publicity_ends_on(appraisal_round, publicized_on):
+    return publicized_on + datetime.timedelta(days=appraisal_round.publicity_days)
+
+
+def approval_blockers(appraisal_round, organization, today=None):
+    """Why the organization's publicized ratings cannot be approved yet (empty when they can)."""
+    today = today or timezone.localdate()
+    reasons = []
+    latest = (
+        organization_ratings(appraisal_round, organization)
+        .filter(status=RatingStatusChoices.PUBLICIZED)
+        .aggregate(latest=Max("publicized_on"))["latest"]
+    )
+    if latest is not None and publicity_ends_on(appraisal_round, latest) > today:
+        reasons.append(
+            _("The publicity period runs until {date}; approve after it has ended.").format(
+                date=publicity_ends_on(appraisal_round, latest).isoformat()
+            )
+        )
+    unresolved = Objection.objects.filter(
+        round=appraisal_round, organization__path__startswith=organization.path, resolved_on__isnull=True
+    ).count()
+    if unresolved:
+        reasons.append(
+            _("{count} objection(s) raised during publicity are not resolved yet.").format(count=unresolved)
+        )
+    return reasons
+
+
+@transaction.atomic
+def move_step(appraisal_round, user, organization, action, today=None):
+    """Move every rating of ``organization`` (and below) one step: submit, publicize or approve.
+
+    Submitting and publicizing need the right to change ratings there; approving needs a role
+    on a higher organization than the one approved. Returns the number of ratings moved.
+    """
+    today = today or timezone.localdate()
+    source, target = _STEPS[action]
+    if not scope.allows(user, "change", Rating, organization):
+        raise PermissionDenied(_("You may not change the ratings of this organization."))
+    if action == WorkflowActionChoices.APPROVE and not holds_higher_role(user, organization):
+        raise PermissionDenied(
+            _("Ratings are approved by a higher party committee than the organization that entered them.")
+        )
+    # Lock the organization's ratings so the checks below and the update see the same rows.
+    ratings = organization_ratings(appraisal_round, organization)
+    list(ratings.select_for_update().values_list("pk", flat=True))
+    if action == WorkflowActionChoices.APPROVE:
+        blockers = approval_blockers(appraisal_round, organization, today)
+        if blockers:
+            raise WorkflowConflict(" ".join(str(reason) for reason in blockers))
+    changes = {"status": target, "updated_at": timezone.now()}
+    if action == WorkflowActionChoices.PUBLICIZE:
+        changes["publicized_on"] = today
+    if action == WorkflowActionChoices.APPROVE:
+        changes.update(approved_at=timezone.now(), approved_by=user)
+    moved = ratings.filter(status=source).update(**changes)
+    if not moved:
+        counts = dict(ratings.values_list("status").annotate(n=Count("pk")))
+        raise WorkflowConflict(
+            _("No {source} ratings of {organization} to move (ratings by status: {counts}).").format(
+                source=RatingStatusChoices(source).label,
+                organization=organization.name,
+                counts=", ".join("{}: {}".format(k, v) for k, v in sorted(counts.items())) or _("none"),
+            )
+        )
+    WorkflowStep.objects.create(
+        round=appraisal_round, organization=organization, action=action, ratings_moved=moved, user=user
+    )
+    return moved
+
+
+@transaction.atomic
+def reopen(appraisal_round, user, organization, reason):
+    """The city administrator's only way back: the organization's approved ratings return to draft.
+
+    The trigger that keeps approved ratings final is ignored for this one statement, and the
+    reopening is recorded with its written reason (and in each rating's history).
+    """
+    if not scope.get_scope(user).is_city_admin:
+        raise PermissionDenied(_("Only a city administrator may reopen approved ratings."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason for reopening in writing.")]})
+    ratings = organization_ratings(appraisal_round, organization).filter(status=RatingStatusChoices.APPROVED)
+    with pgtrigger.ignore(APPROVED_TRIGGER):
+        count = ratings.update(
+            status=RatingStatusChoices.DRAFT, publicized_on=None, approved_at=None, approved_by=None, updated_at=timezone.now()
+        )
+    if not count:
+        raise WorkflowConflict(_("{organization} has no approved ratings to reopen.").format(organization=organization.name))
+    Reopening.objects.create(
+        round=appraisal_round, organization=organization, reason=reason, ratings_reopened=count, user=user
+    )
+    WorkflowStep.objects.create(
+        round=appraisal_round, organization=organization, action=WorkflowActionChoices.REOPEN, ratings_moved=count, user=user
+    )
+    return count
+
+
+def organization_progress(appraisal_round, organizations):
+    """Ratings per status for each of ``organizations`` (their whole subtrees), one query per organization list."""
+    result = {org.pk: {status: 0 for status in RatingStatusChoices.values} for org in organizations}
+    if not organizations:
+        return result
+    by_path = {org.path: org.pk for org in organizations}
+    rows = (
+        Rating.objects.filter(round=appraisal_round)
+        .filter(_any_path_q(by_path))
+        .values("organization__path", "status")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        for path, pk in by_path.items():
+            if row["organization__path"].startswith(path):
+                result[pk][row["status"]] += row["n"]
+    return result
+
+
+def _any_path_q(paths):
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(organization__path__startswith=path)
+    return condition
+
+
+# --- objections and disposal -------------------------------------------------------------------
+
+@transaction.atomic
+def record_objection(appraisal_round, user, member, text):
+    """Record an objection against a member whose rating is publicized."""
+    if not scope.allows(user, "add", Objection, member.organization):
+        raise PermissionDenied(_("You may not record objections for this organization."))
+    rating = Rating.objects.filter(round=appraisal_round, member=member).first()
+    if rating is None or rating.status != RatingStatusChoices.PUBLICIZED:
+        raise WorkflowConflict(_("Objections are recorded while the member's rating is publicized."))
+    if not (text or "").strip():
+        raise ValidationError({"text": [_("Write down the objection.")]})
+    return Objection.objects.create(
+        round=appraisal_round, member=member, organization=rating.organization, text=text.strip()
+    )
+
+
+@transaction.atomic
+def resolve_objection(objection, user, resolution, today=None):
+    if not scope.allows(user, "change", Objection, objection.organization):
+        raise PermissionDenied(_("You may not resolve objections of this organization."))
+    if not (resolution or "").strip():
+        raise ValidationError({"resolution": [_("Say how the objection was resolved.")]})
+    objection.resolution = resolution.strip()
+    objection.resolved_on = today or timezone.localdate()
+    objection.save(update_fields=["resolution", "resolved_on", "updated_at"])
+    return objection
+
+
+@transaction.atomic
+def save_disposal(decision, user):
+    """Validate and save a disposal decision; when the higher committee has approved a removal or
+    a persuasion to withdraw, the member leaves the roster through its recorded-exit path."""
+    decision.organization_id = decision.rating.organization_id
+    if decision.committee_approved_on and not holds_higher_role(user, decision.rating.organization):
+        raise PermissionDenied(_("The higher party committee records its own approval."))
+    decision.full_clean()
+    decision.save()
+    member = decision.rating.member
+    if decision.committee_approved_on and decision.removes_member and member.is_current:
+        reason = (
+            ExitReasonChoices.REMOVAL
+            if decision.kind == "removal"
+            else ExitReasonChoices.WITHDRAWAL
+        )
+        member.record_exit(reason, on=decision.committee_approved_on)
+    return decision
+
+
+def visible_rounds(user):
+    return AppraisalRound.objects.visible_to(user)
+
+
+def get_round_or_404(user, pk):
+    from django.http import Http404
+
+    try:
+        return visible_rounds(user).select_related("organization").get(pk=pk)
+    except (AppraisalRound.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("Not found.")) from None
+
+
+def get_organization_or_404(user, code, appraisal_round=None):
+    """An organization the user may see, inside the round's subtree (404 otherwise)."""
+    from django.http import Http404
+
+    organization = scope.restrict(Organization.objects.all(), user, "view").filter(code=code).first()
+    if organization is None or (
+        appraisal_round is not None and not organization.path.startswith(appraisal_round.organization.path)
+    ):
+        raise Http404(_("No organization with code {code} in your scope.").format(code=code))
+    return organization
+
+
+def unqualified_without_decision(appraisal_round_ids=None):
+    ratings = Rating.objects.filter(rating=RatingChoices.UNQUALIFIED, disposal__isnull=True)
+    if appraisal_round_ids is not None:
+        ratings = ratings.filter(round_id__in=appraisal_round_ids)
+    return ratings
+
