@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from members.choices import MemberCategoryChoices
 from portal.tables import Column, Table
 
 
@@ -14,4 +15,54 @@ class OrganizationTable(Table):
         Column("parent.name", _("Parent")),
         Column("term_expires_on", _("Term expires on")),
         Column("is_active", _("Active")),
+    )
+
+
+def _category_labels(member):
+    labels = dict(MemberCategoryChoices.choices)
+    return ", ".join(str(labels.get(value, value)) for value in member.categories)
+
+
+def _transit_and_exit(member):
+    if member.left_on:
+        return _("Left: {reason}").format(reason=member.get_exit_reason_display())
+    if getattr(member, "in_transit", False):
+        return _("In transit")
+    return ""
+
+
+class MemberTable(Table):
+    """The roster list. ID numbers and phones are masked per row for users without personal-data
+    rights on that member (decided in Python from the cached scope: no query per row)."""
+
+    columns = (
+        Column("name", _("Name"), link=True),
+        Column("gender", _("Gender")),
+        Column("shown_id_number", _("ID number"), css="font-monospace"),
+        Column("shown_phone", _("Phone"), css="font-monospace"),
+        Column("organization.name", _("Organization")),
+        Column("status", _("Status")),
+        Column(_category_labels, _("Categories")),
+        Column("activity_status", _("Activity status")),
+        Column("is_pocket", _("Pocket")),
+        Column(_transit_and_exit, _("Transfer or exit")),
+    )
+
+    def __init__(self, rows, user=None):
+        rows = list(rows)
+        for member in rows:
+            member.shown_id_number = member.id_number_for(user)
+            member.shown_phone = member.phone_for(user)
+        super().__init__(rows)
+
+
+class TransferLetterTable(Table):
+    columns = (
+        Column("letter_number", _("Letter number"), link=True),
+        Column("member.name", _("Member")),
+        Column("from_organization.name", _("From")),
+        Column("destination", _("To")),
+        Column("issued_on", _("Issued on")),
+        Column("valid_until", _("Valid until")),
+        Column("current_status", _("Status")),
     )

@@ -6,6 +6,8 @@ from members.api import views
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("members", views.MemberViewSet, basename="member")
+router.register("transfers", views.TransferLetterViewSet, basename="transfer")
 
 # Import and export first: the router would read "members/import/" as the member with id "import".
 urlpatterns = [path("", include("members.io.api_urls"))] + router.urls
