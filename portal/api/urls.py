@@ -13,4 +13,5 @@ urlpatterns = [
     path("stats/", include("portal.api.stats")),
     path("", include("members.api.urls")),
     path("", include("appraisal.api.urls")),
+    path("", include("appraisal.api.urls")),
 ]
