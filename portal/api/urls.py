@@ -10,6 +10,7 @@ urlpatterns = [
     path("auth/logout/", auth.TokenLogoutView.as_view(), name="api-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("stats/", include("portal.api.stats")),
     path("", include("members.api.urls")),
     path("", include("appraisal.api.urls")),
 ]

@@ -1,0 +1,242 @@
+"""Statistics API (API.md "Statistics" and "Rollup runs"): figures read from rollup snapshots.
+
+A statistics endpoint never counts rows: it reads one organization's figures from the newest
+rollup snapshot (or the newest on or before ``as_of``), so it costs the same few queries for a
+branch and for the whole city. To publish another figure set, subclass ``StatisticsView``::
+
+    class AppraisalStatisticsView(StatisticsView):
+        figure_set = "appraisal"
+        serializer_class = AppraisalStatisticsSerializer
+        query_serializer_class = AppraisalQuerySerializer    # adds "round"
+
+        def get_key(self, query):
+            return str(query["round"].pk)
+
+        def shape(self, figures):       # nested counts → the API's fields (rates etc.)
+            ...
+
+and route it under ``stats/`` in the app's ``api/urls.py``.
+"""
+
+from django.apps import apps
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
+
+from portal import scope
+from portal.choices import RoleChoices
+from portal.models import RollupRun
+from portal.rollups import engine, nest
+
+VIEW_STATS = "view_stats"
+
+
+def organization_model():
+    # portal never imports an app by name; the tree is reached through the app registry.
+    return apps.get_model("members", "Organization")
+
+
+def choice_counts_serializer(name, choices, help_text=""):
+    """A serializer with one integer per value of ``choices`` (every key present, zeros too)."""
+    fields = {value: serializers.IntegerField(label=label) for value, label in choices}
+    fields["Meta"] = type("Meta", (), {"ref_name": name})
+    serializer = type(name, (serializers.Serializer,), fields)
+    return serializer(help_text=help_text)
+
+
+class StatisticsQuerySerializer(serializers.Serializer):
+    """The query string every statistics endpoint takes."""
+
+    org = serializers.CharField(help_text=gettext_lazy("Code of the organization whose whole subtree is counted."))
+    as_of = serializers.DateField(
+        required=False, help_text=gettext_lazy("Read the newest snapshot taken on or before this day (YYYY-MM-DD).")
+    )
+
+
+class SnapshotSerializer(serializers.Serializer):
+    """What every statistics answer carries beside its figures."""
+
+    organization = serializers.CharField(help_text=gettext_lazy("Code of the organization counted."))
+    as_of = serializers.DateTimeField(help_text=gettext_lazy("When the snapshot was taken."))
+    run = serializers.IntegerField(help_text=gettext_lazy("Id of the rollup run that took the snapshot."))
+
+
+def _member_field_choices(field):
+    model = apps.get_model("members", "Member")
+    model_field = model._meta.get_field(field)
+    return getattr(model_field, "base_field", model_field).choices
+
+
+class OrganizationStatisticsSerializer(SnapshotSerializer):
+    total = serializers.IntegerField(help_text=gettext_lazy("Organizations in the subtree, itself included."))
+    by_kind = choice_counts_serializer("OrganizationsByKind", organization_model()._meta.get_field("kind").choices)
+    term_overdue = serializers.IntegerField(
+        help_text=gettext_lazy("Active organizations whose term of office had run out when the snapshot was taken.")
+    )
+
+
+class MemberStatisticsSerializer(SnapshotSerializer):
+    total = serializers.IntegerField(help_text=gettext_lazy("Current members (not left) in the subtree."))
+    by_status = choice_counts_serializer("MembersByStatus", _member_field_choices("status"))
+    by_category = choice_counts_serializer(
+        "MembersByCategory", _member_field_choices("categories"), gettext_lazy("A member counts in each of their categories.")
+    )
+    by_activity_status = choice_counts_serializer("MembersByActivityStatus", _member_field_choices("activity_status"))
+    pocket = serializers.IntegerField(help_text=gettext_lazy("Pocket members (relation letter kept, not registered)."))
+
+
+class StatisticsPermission(permissions.BasePermission):
+    """401 anonymous; 403 when no role gives statistics anywhere (which organizations: 404 by scope)."""
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        return scope.may_ever(request.user, VIEW_STATS, organization_model())
+
+
+def stats_organization(user, code):
+    """The organization ``code`` if ``user`` may read its statistics; 404 otherwise (one query)."""
+    visible = scope.restrict(organization_model().objects.all(), user, VIEW_STATS)
+    organization = visible.filter(code=code).only("id", "code", "path", "parent_id").first()
+    if organization is None:
+        raise NotFound(_("Not found."))
+    return organization
+
+
+class StatisticsView(APIView):
+    """One figure set of one organization's subtree, read from a rollup snapshot.
+
+    Queries: the caller's role assignments (once per request), the organization (scope-checked),
+    the snapshot run, and its one row of figures. Subclasses set ``figure_set`` and
+    ``serializer_class``; keyed sets override ``get_key``; ``shape`` turns the nested counts into
+    the answer's fields.
+    """
+
+    permission_classes = [StatisticsPermission]
+    figure_set = None
+    serializer_class = None
+    query_serializer_class = StatisticsQuerySerializer
+
+    def get_key(self, query):
+        return ""
+
+    def shape(self, figures):
+        return figures
+
+    def get(self, request, *args, **kwargs):
+        query_serializer = self.query_serializer_class(data=request.query_params, context={"request": request})
+        query_serializer.is_valid(raise_exception=True)
+        query = query_serializer.validated_data
+        organization = stats_organization(request.user, query["org"])
+        run = RollupRun.objects.snapshot(query.get("as_of"))
+        if run is None:
+            raise NotFound(_("No statistics snapshot has been taken yet for that day."))
+        counts = engine.read_figures(run, organization, self.figure_set, self.get_key(query))
+        answer = {"organization": organization.code, "as_of": run.started_at, "run": run.pk}
+        answer.update(self.shape(nest(counts)))
+        return Response(self.serializer_class(answer).data)
+
+
+class OrganizationStatisticsView(StatisticsView):
+    figure_set = "organizations"
+    serializer_class = OrganizationStatisticsSerializer
+
+    @extend_schema(
+        summary="Organizations of a subtree: total, by kind, term overdue",
+        parameters=[StatisticsQuerySerializer],
+        responses={200: OrganizationStatisticsSerializer},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class MemberStatisticsView(StatisticsView):
+    figure_set = "members"
+    serializer_class = MemberStatisticsSerializer
+
+    @extend_schema(
+        summary="Current members of a subtree: total, by status, category and activity status, pocket",
+        parameters=[StatisticsQuerySerializer],
+        responses={200: MemberStatisticsSerializer},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class RollupRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RollupRun
+        fields = ["id", "status", "started_at", "finished_at", "error", "queued_at", "duration", "rows_written"]
+        read_only_fields = fields
+
+
+class RollupRunStartedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RollupRun
+        fields = ["id", "status"]
+        read_only_fields = fields
+
+
+def may_start_rollup(user):
+    """Staff and city administrators may start a rollup run (it covers the whole tree)."""
+    if user is None or not user.is_authenticated:
+        return False
+    roles = scope.get_scope(user).roles
+    return bool(roles & {RoleChoices.CITY_ADMIN, RoleChoices.STAFF})
+
+
+class RollupRunPermission(StatisticsPermission):
+    """Reading runs: anyone who may read statistics; starting one: staff and above."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or may_start_rollup(request.user)
+
+
+class RollupRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Rollup runs: start one, follow it, find the newest succeeded one."""
+
+    queryset = RollupRun.objects.all()
+    serializer_class = RollupRunSerializer
+    permission_classes = [RollupRunPermission]
+    lookup_value_regex = "[0-9]+"
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        summary="Start a rollup run (or get the one in progress)",
+        request=None,
+        responses={202: OpenApiResponse(RollupRunStartedSerializer, description="The run started, or the one already in progress.")},
+    )
+    def create(self, request, *args, **kwargs):
+        run, _created = engine.start_rollup(requested_by=request.user)
+        return Response(RollupRunStartedSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(summary="One rollup run")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(summary="The newest succeeded rollup run", responses={200: RollupRunSerializer})
+    @action(detail=False, methods=["get"])
+    def latest(self, request):
+        run = RollupRun.objects.snapshot()
+        if run is None:
+            raise NotFound(_("No rollup run has succeeded yet."))
+        return Response(self.get_serializer(run).data)
+
+
+router = SimpleRouter(trailing_slash=True)
+router.register("rollups", RollupRunViewSet, basename="rollup-run")
+
+urlpatterns = [
+    path("organizations/", OrganizationStatisticsView.as_view(), name="stats-organizations"),
+    path("members/", MemberStatisticsView.as_view(), name="stats-members"),
+] + router.urls
