@@ -1,0 +1,103 @@
+"""Real-browser fixtures: Playwright driving Debian's Chromium against pytest-django's ``live_server``.
+
+How to write a browser test (see ``test_foundation_browser.py`` for a full one)::
+
+    pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+    def test_something(live_server, users, page, log_in):
+        ...                                  # 1. set up data with the ORM first
+        log_in(page, "city_admin")           # 2. then drive the browser
+        page.goto(live_server.url + "/organizations/tree/")
+        page.get_by_role("heading", name="Organization tree").wait_for()
+
+Rules:
+
+- ``transaction=True``: the live server answers from another thread, so the data must be committed.
+- Do the ORM work before touching the browser, or in a helper called between browser steps;
+  the ``page`` fixture's sync Playwright runs an event loop in this thread, and Django refuses
+  ORM calls while a loop is running unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set (set below:
+  the loop belongs to Playwright, not to Django, so there is no real async code to protect).
+- ``page.requests`` lists every URL the page asked for; ``assert_only_local(page)`` checks that
+  none went to another host (the portal runs on intranets without internet).
+- Users of the ``users`` fixture (``tests/conftest.py``) log in with password ``pw-<username>``.
+
+The browser is launched once per session; each test gets a fresh context (cookies, language).
+Chromium is ``/usr/bin/chromium`` (``apt-get install chromium``) or ``CHROMIUM`` from the environment;
+without it the browser tests are skipped with the reason.
+"""
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+# Generous for a loaded CI machine, still short enough that a broken page fails fast.
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session."""
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.skip("Chromium not found at {} (apt-get install chromium, or set CHROMIUM)".format(CHROMIUM))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab (own cookies) that records every request URL in ``page.requests``."""
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    tab.requests = []
+    tab.on("request", lambda request: tab.requests.append(request.url))
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def log_in(live_server):
+    """``log_in(page, "city_admin")``: logs in through the real login form and waits for the dashboard.
+
+    ``password`` defaults to the ``users`` fixture's ``pw-<username>``.
+    """
+
+    def log_in_as(page, username, password=None):
+        page.goto(live_server.url + "/login/")
+        page.locator("#id_username").fill(username)
+        page.locator("#id_password").fill(password or "pw-" + username)
+        with page.expect_navigation():
+            page.locator("#login-form button[type=submit]").click()
+        if "/login/" in page.url:
+            raise AssertionError("Login as {} failed: {}".format(username, page.locator("main").inner_text()))
+        return page
+
+    return log_in_as
+
+
+def non_local_requests(page):
+    """The URLs the page requested from a host other than this machine."""
+    return [url for url in page.requests if url.startswith(("http:", "https:")) and urlsplit(url).hostname not in LOCAL_HOSTS]
+
+
+def assert_only_local(page):
+    outside = non_local_requests(page)
+    assert not outside, "The page asked hosts other than the portal: {}".format(outside)
