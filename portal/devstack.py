@@ -85,11 +85,21 @@ def _sigterm_as_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def check_run_environment():
+    """The variables only the Procfile reads, checked before anything starts."""
+    from portal.env import env_int
+
+    env_int("PORT", 8000, minimum=1, maximum=65535)
+    env_int("WEB_CONCURRENCY", 2, minimum=1, maximum=64)
+    env_int("CELERY_CONCURRENCY", 2, minimum=1, maximum=64)
+
+
 def run(argv):
+    check_run_environment()
     env = _child_env()
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     env.setdefault("DEBUG", "1")
-    env.setdefault("PORT", "8000")
+    env["PORT"] = env.get("PORT") or "8000"
     embedded = None
     if not env.get("DATABASE_URL"):
         print("No DATABASE_URL: starting the embedded PostgreSQL under var/pgdata ...", flush=True)
@@ -153,7 +163,13 @@ def main():
         return 2
     command, argv = sys.argv[1], sys.argv[2:]
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    return run(argv) if command == "run" else test(argv)
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return run(argv) if command == "run" else test(argv)
+    except ImproperlyConfigured as error:
+        print("Configuration error: {}".format(error), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
