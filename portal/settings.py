@@ -27,11 +27,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # The project's apps come first: the first app wins when two catalogues translate the same msgid
-    # (Django's and django-celery-beat's "Name" = 任务名, "Filter" = 过滤器 would otherwise beat ours).
-    "portal",
-    "members",
-    "appraisal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -49,6 +44,9 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "django_celery_beat",
+    "portal",
+    "members",
+    "appraisal",
 ]
 
 MIDDLEWARE = [
