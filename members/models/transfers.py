@@ -243,21 +243,20 @@ class TransferLetter(ScopedModel):
                 )
             )
 
-    @transaction.atomic
     def accept(self, user, note=""):
         """The receiving side takes the member in: the member moves to the destination organization
         (or, for a destination outside the system, leaves the roster as transferred out)."""
-        self._check_open()
-        member = type(self.member).objects.select_for_update().get(pk=self.member_id)
-        if self.is_external:
-            member.record_exit(ExitReasonChoices.TRANSFER_OUT)
-        else:
-            member.organization_id = self.to_organization_id
-            member.save(update_fields=["organization", "updated_at"])
-        self.member = member
-        self._decide(TransferStatusChoices.ACCEPTED, user, note)
+        self._check_open()  # outside the atomic block below: a found expiry stays recorded
+        with transaction.atomic():
+            member = type(self.member).objects.select_for_update().get(pk=self.member_id)
+            if self.is_external:
+                member.record_exit(ExitReasonChoices.TRANSFER_OUT)
+            else:
+                member.organization_id = self.to_organization_id
+                member.save(update_fields=["organization", "updated_at"])
+            self.member = member
+            self._decide(TransferStatusChoices.ACCEPTED, user, note)
 
-    @transaction.atomic
     def return_letter(self, user, note=""):
         """The receiving side sends the letter back: the member stays where they were."""
         self._check_open()
