@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
+    path("appraisal/", include("appraisal.urls")),
     path("", include("members.urls")),
 ]
