@@ -4,10 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal.views import auth as auth_views
-from portal.views import pages
+from portal.views import dashboard
 
 urlpatterns = [
-    path("", pages.HomeView.as_view(), name="home"),
+    path("", dashboard.DashboardView.as_view(), name="home"),
+    path("rollups/", dashboard.RollupRunListView.as_view(), name="rollup_runs"),
+    path("rollups/start/", dashboard.RollupStartView.as_view(), name="rollup_start"),
+    path("dashboard/table.xlsx", dashboard.DashboardTableView.as_view(), name="dashboard_table"),
+    path("reports/figures.xlsx", dashboard.FigureReportView.as_view(), name="figure_report"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
