@@ -84,6 +84,14 @@ class MemberFilterSet(BaseFilterSet):
             queryset = queryset.current()
         return queryset
 
+    @property
+    def qs(self):
+        # An unbound filterset (a page without parameters) skips filter_queryset: the default
+        # "current members only" must hold there too.
+        if not self.is_bound and not hasattr(self, "_qs"):
+            self._qs = self.queryset.all().current()
+        return super().qs
+
     def filter_include_left(self, queryset, name, value):
         return queryset  # applied in filter_queryset, because its absence filters too
 
