@@ -27,6 +27,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # The project's apps come first: the first app wins when two catalogues translate the same msgid
+    # (django-celery-beat's "Name" = 任务名, django-filter's "Filter" = 过滤器 would otherwise beat ours).
+    "portal",
+    "members",
+    "appraisal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,9 +49,6 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "django_celery_beat",
-    "portal",
-    "members",
-    "appraisal",
 ]
 
 MIDDLEWARE = [
