@@ -1,7 +1,5 @@
 """Pages of the democratic appraisal: rounds, the branch entry grid, groups, workflow, objections, disposal, report."""
 
-import json
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -219,15 +217,13 @@ class EntryView(RoundScopedMixin, generic.View):
             "may_change": may_change,
             "may_submit": may_change and statuses.get(RatingStatusChoices.DRAFT, 0) > 0,
             "warning_percent": round(float(appraisal_round.outstanding_warning_share) * 100, 1),
-            "grid_config": json.dumps(
-                {
-                    "warningShare": float(appraisal_round.outstanding_warning_share),
-                    "roundCounts": {value: round_counts.get(value, 0) for value in RatingChoices.values},
-                    "branchSaved": {
-                        value: sum(1 for r in ratings.values() if r.rating == value) for value in RatingChoices.values
-                    },
-                }
-            ),
+            "grid_config": {
+                "warningShare": float(appraisal_round.outstanding_warning_share),
+                "roundCounts": {value: round_counts.get(value, 0) for value in RatingChoices.values},
+                "branchSaved": {
+                    value: sum(1 for r in ratings.values() if r.rating == value) for value in RatingChoices.values
+                },
+            },
         }
 
     def get(self, request, pk, code):
