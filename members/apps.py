@@ -34,3 +34,42 @@ class MembersConfig(AppConfig):
                 visible=lambda user: scope.may_ever(user, "view", Organization),
             )
         )
+        self._register_roster_menu()
+
+    def _register_roster_menu(self):
+        """Menu entries of the roster: members, "my branch", transfer letters, census."""
+        from members.models import Member, TransferLetter
+        from portal import scope
+        from portal.choices import RoleChoices
+        from portal.navigation import MenuItem, register_menu_item
+
+        def is_secretary(user):
+            return user.is_authenticated and bool(scope.get_scope(user).organizations(role=RoleChoices.SECRETARY))
+
+        register_menu_item(
+            MenuItem(_("My branch"), "members:my_branch", weight=5, visible=is_secretary)
+        )
+        register_menu_item(
+            MenuItem(
+                _("Members"),
+                "members:member_list",
+                weight=30,
+                visible=lambda user: scope.may_ever(user, "view", Member),
+            )
+        )
+        register_menu_item(
+            MenuItem(
+                _("Transfer letters"),
+                "members:transfer_list",
+                weight=35,
+                visible=lambda user: scope.may_ever(user, "view", TransferLetter),
+            )
+        )
+        register_menu_item(
+            MenuItem(
+                _("Census"),
+                "members:census",
+                weight=38,
+                visible=lambda user: scope.may_ever(user, "view", Member),
+            )
+        )
