@@ -42,8 +42,6 @@ _IMPORT_COLUMNS = (
     ("enterprise", "varchar(18)"),
     ("is_pocket", "boolean"),
 )
-# How psycopg sends each value through COPY (row_number first).
-_COPY_TYPES = ["int4", "text", "text", "date", "text", "text", "int8", "text", "date", "date", "text[]", "text", "text", "bool"]
 
 
 @dataclass
@@ -119,6 +117,9 @@ def import_members(uploaded, user, dry_run=False):
     try:
         with transaction.atomic(), pghistory.context(source="members.import"):
             with connection.cursor() as cursor:
+                # pgtrigger's triggers look this setting up on every row and, when it is unset, pay
+                # for a caught exception each time; an empty list (ignore nothing) spares that.
+                cursor.execute("SET LOCAL pgtrigger.ignore = '{}'")
                 _create_import_table(cursor)
                 row_count = _copy_rows(cursor, rows, checker, errors)
                 if row_count == 0 and not errors:
@@ -159,17 +160,60 @@ def _copy_rows(cursor, rows, checker, errors):
     that the run will be rolled back anyway, so rows are only checked). Returns the row count."""
     count = 0
     names = ", ".join(["row_number"] + [name for name, _kind in _IMPORT_COLUMNS])
-    # Django's cursor wraps psycopg's; COPY is psycopg's own API.
+    batch = []
+    # Django's cursor wraps psycopg's; COPY is psycopg's own API. Rows go in COPY's text format,
+    # written in batches (formatting them here is several times faster than psycopg's write_row).
     with cursor.cursor.copy("COPY {table} ({names}) FROM STDIN".format(table=IMPORT_TABLE, names=names)) as copy:
-        copy.set_types(_COPY_TYPES)
+        failed = False
         for number, cells in rows:
             count += 1
             values, row_errors = checker.check(number, cells)
             if row_errors:
                 errors.add(row_errors)
-            elif not errors:
-                copy.write_row(values)
+                failed = True
+            elif not failed:
+                batch.append(_copy_line(values))
+                if len(batch) >= 1000:
+                    copy.write("".join(batch))
+                    batch = []
+        if batch and not failed:
+            copy.write("".join(batch))
     return count
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value):
+    """A text value in COPY's text format (None is NULL)."""
+    if value is None:
+        return "\\N"
+    return value.translate(_COPY_ESCAPES)
+
+
+def _copy_line(values):
+    (number, name, gender, birth_date, id_number, phone, organization_id, status, joined_on, full_member_on,
+     categories, activity_status, enterprise, is_pocket) = values
+    # Choice values, validated ID numbers, credit codes, dates and numbers never need escaping;
+    # names and phones may hold anything.
+    return "\t".join(
+        (
+            str(number),
+            _copy_text(name),
+            gender,
+            birth_date.isoformat(),
+            id_number,
+            _copy_text(phone),
+            str(organization_id),
+            status,
+            joined_on.isoformat(),
+            full_member_on.isoformat() if full_member_on else "\\N",
+            "{" + ",".join(categories) + "}",
+            activity_status,
+            enterprise or "\\N",
+            "t" if is_pocket else "f",
+        )
+    ) + "\n"
 
 
 def _rows_outside_scope(cursor, user):

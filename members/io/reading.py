@@ -111,7 +111,8 @@ def iter_table(uploaded):
 
     def data_rows():
         for number, cells in enumerate(rows, start=1):
-            if any(cells) and any(cell.strip() for cell in cells):
+            # The first cell (usually the name) settles most rows without looking at the others.
+            if cells and (cells[0].strip() or any(cell.strip() for cell in cells)):
                 yield number, cells
 
     return header, data_rows()

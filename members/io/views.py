@@ -64,8 +64,11 @@ def _stash(upload):
 
 
 def _stashed(token):
+    """The stashed file of ``token`` (a hex token of ours, never a path someone typed), or None."""
+    if not token or not token.isalnum():
+        return None
     path = STASH_DIR / token
-    return path if token and token.isalnum() and path.is_file() else None
+    return path if path.is_file() else None
 
 
 class MemberImportPageView(_MemberActionMixin, View):
