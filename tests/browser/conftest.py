@@ -2,13 +2,15 @@
 
 How to write a browser test (see ``test_foundation_browser.py`` for a full one)::
 
-    pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+    from tests.browser.conftest import assert_only_local, browser_test
 
+    @browser_test                            # = @pytest.mark.browser + @pytest.mark.django_db(transaction=True)
     def test_something(live_server, users, page, log_in):
         ...                                  # 1. set up data with the ORM first
         log_in(page, "city_admin")           # 2. then drive the browser
         page.goto(live_server.url + "/organizations/tree/")
         page.get_by_role("heading", name="Organization tree").wait_for()
+        assert_only_local(page)
 
 Rules:
 
@@ -23,7 +25,8 @@ Rules:
 
 The browser is launched once per session; each test gets a fresh context (cookies, language).
 Chromium is ``/usr/bin/chromium`` (``apt-get install chromium``) or ``CHROMIUM`` from the environment;
-without it the browser tests are skipped with the reason.
+without it the browser tests are skipped with the reason (they fail instead when
+``BROWSER_TESTS_REQUIRED`` is set, as CI should).
 """
 
 import os
@@ -43,6 +46,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def browser_test(function):
+    """Marks a real-browser test: the ``browser`` marker and committed data for the live server."""
+    return pytest.mark.browser(pytest.mark.django_db(transaction=True)(function))
+
+
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 # Generous for a loaded CI machine, still short enough that a broken page fails fast.
 TIMEOUT_MS = 15_000
@@ -52,7 +62,10 @@ TIMEOUT_MS = 15_000
 def browser():
     """One headless Chromium for the whole session."""
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        pytest.skip("Chromium not found at {} (apt-get install chromium, or set CHROMIUM)".format(CHROMIUM))
+        reason = "Chromium not found at {} (apt-get install chromium, or set CHROMIUM)".format(CHROMIUM)
+        if os.environ.get("BROWSER_TESTS_REQUIRED"):
+            pytest.fail(reason)  # CI sets this: a missing browser must not pass as a skip
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
