@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 
 from members.models import Member, Organization
 from members.models.organizations import path_step
@@ -625,21 +626,30 @@ def fuzhou_members(factory, member_orgs, ids):
             )
 
 
-def save_members(members, existing_ids, batch_size=2000):
-    created = 0
-    batch = []
-    for values in members:
-        if values["id_number"] in existing_ids:
-            continue
-        batch.append(Member(**values))
-        if len(batch) >= batch_size:
-            Member.objects.bulk_create(batch)
-            created += len(batch)
-            batch = []
-    if batch:
-        Member.objects.bulk_create(batch)
-        created += len(batch)
-    return created
+def copy_instances(model, instances):
+    """Insert unsaved ``instances`` with PostgreSQL's COPY: about three times faster than bulk_create.
+
+    Every concrete column is sent (model defaults filled in by the constructor), so a field added
+    to the model later is loaded too; database triggers (the audit history) fire as for INSERT.
+    """
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+    stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(model._meta.db_table), ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    )
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for instance in instances:
+            for attname in stamped:
+                setattr(instance, attname, now)
+            copy.write_row([f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields])
+            count += 1
+    return count
+
+
+def save_members(members, existing_ids):
+    return copy_instances(Member, (Member(**values) for values in members if values["id_number"] not in existing_ids))
 
 
 # --- Users ---------------------------------------------------------------------------------------
@@ -670,8 +680,6 @@ def register_users():
 
 def load(stdout):
     """The demo step: the tree, the members and the demo users of the three cities."""
-    from django.utils import timezone
-
     started = time.monotonic()
     today = timezone.localdate()
     zhangzhou = zhangzhou_organizations(today)

@@ -127,8 +127,11 @@ def run(argv):
         try:
             return honcho.wait()
         except KeyboardInterrupt:
+            # Ctrl-C is how the stack is meant to stop: honcho stops its processes, we stop
+            # PostgreSQL (finally, below), and that is a success, not an error.
             honcho.send_signal(signal.SIGINT)
-            return honcho.wait()
+            honcho.wait()
+            return 0
     finally:
         if embedded is not None:
             print("Stopping the embedded PostgreSQL ...", flush=True)
