@@ -53,7 +53,11 @@ class RoundScopedMixin(generic.ScopedViewMixin):
 
 
 class RoundListView(RoundScopedMixin, generic.ObjectListView):
-    queryset = AppraisalRound.objects.select_related("organization").annotate(participant_count=Count("participants"))
+    queryset = (
+        AppraisalRound.objects.select_related("organization")
+        .annotate(participant_count=Count("participants"))
+        .order_by("-year", "-opens_on", "-id")
+    )
     filterset_class = AppraisalRoundFilterSet
     table_class = AppraisalRoundTable
     create_url_name = "appraisal:round_add"
