@@ -9,7 +9,6 @@ import codecs
 import csv
 import datetime
 import io
-import zipfile
 
 from django.utils.translation import gettext as _
 
@@ -33,19 +32,22 @@ def _open_binary(uploaded):
 def detect_encoding(binary):
     """``utf-8-sig`` when the whole file decodes as UTF-8 (BOM or not), else GB18030.
 
-    Decodes chunk by chunk so a large file is never held in memory; the file is rewound.
+    Reads the file chunk by chunk so a large file is never held in memory, and refuses a file
+    with NUL bytes (no text encoding of ours writes one; PostgreSQL cannot store it). Rewinds it.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while True:
-            chunk = binary.read(_CHUNK)
-            if not chunk:
-                decoder.decode(b"", final=True)
-                break
-            decoder.decode(chunk)
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        encoding = FALLBACK_ENCODING
+    encoding = "utf-8-sig"
+    while True:
+        chunk = binary.read(_CHUNK)
+        if b"\x00" in chunk:
+            raise FileError(_("The file contains NUL characters; it is not a text file."))
+        if encoding == "utf-8-sig":
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                encoding = FALLBACK_ENCODING
+        if not chunk:
+            break
     binary.seek(0)
     return encoding
 
@@ -72,6 +74,8 @@ def _csv_rows(binary):
         yield from csv.reader(text)
     except csv.Error as error:
         raise FileError(_("The CSV file cannot be read: {reason}").format(reason=error)) from None
+    except UnicodeDecodeError:
+        raise FileError(_("The file is neither UTF-8 nor GBK text; save it as CSV UTF-8 or as XLSX.")) from None
     finally:
         # Hand the binary file back to its owner instead of closing it with the wrapper.
         text.detach()
@@ -82,12 +86,17 @@ def _xlsx_rows(binary):
 
     try:
         workbook = load_workbook(binary, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
         raise FileError(_("The XLSX file cannot be read: {reason}").format(reason=error)) from None
     try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell_text(value) for value in values]
+        if not workbook.worksheets:
+            raise FileError(_("The file is empty."))
+        for values in workbook.worksheets[0].iter_rows(values_only=True):
+            yield [_cell_text(value).replace("\x00", "") for value in values]
+    except FileError:
+        raise
+    except Exception as error:  # noqa: BLE001
+        raise FileError(_("The XLSX file cannot be read: {reason}").format(reason=error)) from None
     finally:
         workbook.close()
 

@@ -240,6 +240,18 @@ def test_no_file_field(api_as):
     assert errors_of(response) == [(0, "file")]
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"name,gender\n\xff\xfe\xfd,male\n",  # neither UTF-8 nor GBK
+        "name,gender\nZhang\x00San,male\n".encode(),  # NUL: not a text file
+        "name\n".encode("utf-16"),
+    ],
+)
+def test_undecodable_file(api_as, data):
+    assert errors_of(post(api_as("secretary_a"), data)) == [(0, "file")]
+
+
 def test_broken_xlsx(api_as):
     assert errors_of(post(api_as("secretary_a"), b"PK\x03\x04 not really a zip", name="members.xlsx")) == [(0, "file")]
 
