@@ -86,36 +86,42 @@ def _sigterm_as_interrupt(signum, frame):
 
 
 def check_run_environment():
-    """The variables only the Procfile reads, checked before anything starts."""
-    from portal.env import env_int
+    """The variables only the Procfile reads, checked before anything starts; returns DEBUG."""
+    from portal.env import env_bool, env_int
 
     env_int("PORT", 8000, minimum=1, maximum=65535)
     env_int("WEB_CONCURRENCY", 2, minimum=1, maximum=64)
     env_int("CELERY_CONCURRENCY", 2, minimum=1, maximum=64)
+    return env_bool("DEBUG", True)  # on under make run unless DEBUG says otherwise
 
 
 def run(argv):
-    check_run_environment()
+    debug = check_run_environment()
     env = _child_env()
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     env.setdefault("DEBUG", "1")
     env["PORT"] = env.get("PORT") or "8000"
-    embedded = None
-    if not env.get("DATABASE_URL"):
-        print("No DATABASE_URL: starting the embedded PostgreSQL under var/pgdata ...", flush=True)
-        embedded = EmbeddedPostgres(VAR_DIR / "pgdata").start()
-        embedded.ensure_database("portal")
-        env["DATABASE_URL"] = embedded.url("portal")
-        (VAR_DIR / "database_url").write_text(env["DATABASE_URL"] + "\n")
-    if not env.get("CELERY_BROKER_URL"):
-        for folder in ("celery-queue", "celery-processed"):
-            (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
+    embedded = EmbeddedPostgres(VAR_DIR / "pgdata") if not env.get("DATABASE_URL") else None
     try:
+        if embedded is not None:
+            print("No DATABASE_URL: starting the embedded PostgreSQL under var/pgdata ...", flush=True)
+            embedded.start()
+            embedded.ensure_database("portal")
+            env["DATABASE_URL"] = embedded.url("portal")
+            (VAR_DIR / "database_url").write_text(env["DATABASE_URL"] + "\n")
+        if not env.get("CELERY_BROKER_URL"):
+            for folder in ("celery-queue", "celery-processed"):
+                (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
         manage = [PYTHON, "manage.py"]
         if _run(manage + ["migrate", "--noinput"], env) != 0:
             return 1
         if _run(manage + ["load_demo", "--once"], env) != 0:
             return 1
+        if not debug:
+            # With DEBUG off, static files are served from the hashed, compressed copies that
+            # collectstatic writes to staticfiles/ (as in production).
+            if _run(manage + ["collectstatic", "--noinput", "-v", "0"], env) != 0:
+                return 1
         print(
             "\nThe portal: http://127.0.0.1:{port}/  (demo logins: see `manage.py load_demo --list-users`)\n".format(
                 port=env["PORT"]
@@ -132,6 +138,8 @@ def run(argv):
             honcho.send_signal(signal.SIGINT)
             honcho.wait()
             return 0
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C while migrating or loading the demo
     finally:
         if embedded is not None:
             print("Stopping the embedded PostgreSQL ...", flush=True)
