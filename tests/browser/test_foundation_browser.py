@@ -69,6 +69,7 @@ def test_tree_expand_search_and_chinese(live_server, users, tree, page, log_in):
     headers = page.locator("table thead th").all_inner_texts()
     assert headers[:3] == ["名称", "代码", "类型"]
     assert page.get_by_role("button", name="筛选").is_visible()
+    page.locator("#user-menu > button").click()
     assert page.get_by_role("button", name="退出登录").is_visible()
 
     assert_only_local(page)
