@@ -19,6 +19,7 @@ and route it under ``stats/`` in the app's ``api/urls.py``.
 """
 
 from django.apps import apps
+from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -101,20 +102,27 @@ class StatisticsPermission(permissions.BasePermission):
         return scope.may_ever(request.user, VIEW_STATS, organization_model())
 
 
+def stats_organizations(user):
+    """The organizations whose statistics ``user`` may read."""
+    return scope.restrict(organization_model().objects.all(), user, VIEW_STATS)
+
+
 def stats_organization(user, code):
     """The organization ``code`` if ``user`` may read its statistics; 404 otherwise (one query)."""
-    visible = scope.restrict(organization_model().objects.all(), user, VIEW_STATS)
-    organization = visible.filter(code=code).only("id", "code", "path", "parent_id").first()
-    if organization is None:
-        raise NotFound(_("Not found."))
-    return organization
+    # No ORDER BY (the model orders by path): the planner must use the unique index on code,
+    # not walk the path index of the whole subtree looking for it.
+    found = list(stats_organizations(user).filter(code=code).order_by()[:1])
+    if not found:
+        raise Http404(_("Not found."))
+    return found[0]
 
 
 class StatisticsView(APIView):
     """One figure set of one organization's subtree, read from a rollup snapshot.
 
-    Queries: the caller's role assignments (once per request), the organization (scope-checked),
-    the snapshot run, and its one row of figures. Subclasses set ``figure_set`` and
+    Queries: the caller's role assignments (once per request), then ONE query for the
+    organization (scope-checked), the snapshot run and its row of figures
+    (``engine.read_snapshot``). Subclasses set ``figure_set`` and
     ``serializer_class``; keyed sets override ``get_key``; ``shape`` turns the nested counts into
     the answer's fields.
     """
@@ -134,11 +142,16 @@ class StatisticsView(APIView):
         query_serializer = self.query_serializer_class(data=request.query_params, context={"request": request})
         query_serializer.is_valid(raise_exception=True)
         query = query_serializer.validated_data
-        organization = stats_organization(request.user, query["org"])
-        run = RollupRun.objects.snapshot(query.get("as_of"))
+        organization, run, counts = engine.read_snapshot(
+            stats_organizations(request.user).filter(code=query["org"]).only("id", "code", "path", "parent_id"),
+            self.figure_set,
+            self.get_key(query),
+            query.get("as_of"),
+        )
+        if organization is None:
+            raise NotFound(_("Not found."))
         if run is None:
             raise NotFound(_("No statistics snapshot has been taken yet for that day."))
-        counts = engine.read_figures(run, organization, self.figure_set, self.get_key(query))
         answer = {"organization": organization.code, "as_of": run.started_at, "run": run.pk}
         answer.update(self.shape(nest(counts)))
         return Response(self.serializer_class(answer).data)

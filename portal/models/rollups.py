@@ -6,6 +6,7 @@ so a reader sees one complete snapshot (the old one or the new one), never half 
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,9 @@ class RollupRun(models.Model):
     duration = models.DurationField(_("duration"), null=True, blank=True)
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # {figure set: [figure names]}: the meaning of each position of RollupFigure.values in this
+    # run, kept with the run so old snapshots stay readable when a set gains figures later.
+    figure_names = models.JSONField(_("figure names"), default=dict, blank=True, editable=False)
 
     objects = RollupRunQuerySet.as_manager()
 
@@ -78,22 +82,25 @@ class RollupRun(models.Model):
 class RollupFigure(models.Model):
     """The figures of one figure set for one organization's whole subtree in one run.
 
-    ``counts`` holds every figure of the set as ``{"total": n, "by_status.formal": n, ...}``
-    (see ``portal.rollups.nest`` for the API shape); ``key`` tells apart the snapshots of a set
-    that is keyed (an appraisal round), and is empty otherwise. Reading one organization's
-    figures is one lookup of the primary key.
+    ``values`` holds the set's figures in the order its run recorded in ``RollupRun.figure_names``
+    (an array of integers: about 150 bytes a row where a JSON object with the names would take
+    600); ``key`` tells apart the snapshots of a set that is keyed (an appraisal round), and is
+    empty otherwise. Reading one organization's figures is one lookup of the primary key.
     """
 
     pk = models.CompositePrimaryKey("run_id", "organization_id", "figure_set", "key")
-    run = models.ForeignKey(RollupRun, on_delete=models.CASCADE, related_name="figures", db_index=False)
-    # No database constraint: a snapshot is history and must not stop an organization from being
-    # deleted later, and 100,000 rows a night need not each check the tree. Thinning removes them.
+    # No database constraints: 100,000 rows a night need not each check their run and their
+    # organization (the engine writes them from both tables), and a snapshot is history that must
+    # not stop an organization from being deleted later. Thinning deletes the rows of its runs.
+    run = models.ForeignKey(
+        RollupRun, on_delete=models.CASCADE, related_name="figures", db_index=False, db_constraint=False
+    )
     organization = models.ForeignKey(
         "members.Organization", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     figure_set = models.CharField(max_length=50)
     key = models.CharField(max_length=50, blank=True, default="")
-    counts = models.JSONField(default=dict)
+    values = ArrayField(models.BigIntegerField(), default=list)
 
     class Meta:
         verbose_name = _("rollup figure")
@@ -101,3 +108,8 @@ class RollupFigure(models.Model):
 
     def __str__(self):
         return "{} {} {}".format(self.run_id, self.organization_id, self.figure_set)
+
+    @property
+    def counts(self):
+        """``{figure name: value}`` (reads the run's figure names: one query unless the run is loaded)."""
+        return dict(zip(self.run.figure_names.get(self.figure_set, []), self.values))

@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,54 +51,72 @@ def _figure_table():
     return connection.ops.quote_name(RollupFigure._meta.db_table)
 
 
-def rollup_sql(contributor, context):
-    """The one ``INSERT ... SELECT`` that writes ``contributor``'s snapshot; ``(sql, params)``."""
+LEAF_TABLE = "portal_rollup_leaf"
+
+
+def session_settings():
+    """``SET LOCAL`` statements of a rollup transaction (the benchmark's floor runs under them too).
+
+    JIT compilation costs more than it saves on these few-second queries; the fan-out's hash
+    aggregate of 50,000 organizations must not spill to disk.
+    """
+    return [
+        ("SET LOCAL statement_timeout = %s", ["{}s".format(settings.CELERY_TASK_TIME_LIMIT)]),
+        ("SET LOCAL jit = off", []),
+        ("SET LOCAL work_mem = '256MB'", []),
+    ]
+
+
+def rollup_statements(contributor, context):
+    """The statements that write ``contributor``'s snapshot: ``[(sql, params), ...]``.
+
+    1. the contributor's own GROUP BY into a temporary table (``CREATE TABLE AS`` may use parallel
+       workers, an ``INSERT ... SELECT`` may not);
+    2. one ``INSERT ... SELECT`` that fans every row out to its ancestors (``substr(path, 1, 6 * i)``
+       for i up to the organization's depth), adds them up per ancestor path, joins the paths back
+       to organization ids, and writes the sums as one array per organization. (The levels are a
+       constant ``generate_series(1, <deepest level>)`` filtered by depth, so the planner knows
+       how many rows the fan-out makes and hashes instead of sorting them.)
+    """
     leaf_sql, leaf_params = contributor.leaf_sql(context)
     columns = ["f{}".format(index) for index in range(len(contributor.figures))]
     key_column = ["key"] if contributor.keyed else []
     leaf_columns = ", ".join(["organization_id"] + key_column + columns)
-    sums = ", ".join("sum(expanded.{0}) AS {0}".format(column) for column in columns)
-    key_select = "expanded.key, " if contributor.keyed else ""
-    key_group = ", expanded.key" if contributor.keyed else ""
-    pairs = ["%s::text, rolled.{}::bigint".format(column) for column in columns]
-    chunks = [pairs[start : start + _PAIRS_PER_CALL] for start in range(0, len(pairs), _PAIRS_PER_CALL)]
-    counts = " || ".join("jsonb_build_object({})".format(", ".join(chunk)) for chunk in chunks)
-    sql = """
-        WITH leaf ({leaf_columns}) AS ({leaf_sql}),
-        expanded AS (
-            SELECT substr(org.path, 1, {step} * level.i) AS ancestor_path, leaf.*
-            FROM leaf
+    # One organization's own counts fit in 32 bits, and summing int4 gives int8 cheaply (an int8
+    # sum would accumulate in numeric).
+    sums = ", ".join("sum(leaf.{0}::int) AS {0}".format(column) for column in columns)
+    values = "ARRAY[{}]".format(", ".join("rolled.{}".format(column) for column in columns))
+    create = "CREATE TEMPORARY TABLE {leaf} ({columns}) ON COMMIT DROP AS {sql}".format(
+        leaf=LEAF_TABLE, columns=leaf_columns, sql=leaf_sql
+    )
+    insert = """
+        INSERT INTO {figures} (run_id, organization_id, figure_set, key, values)
+        SELECT %s, ancestor.id, %s, {key_value}, {values}
+        FROM (
+            SELECT substr(org.path, 1, {step} * level.i) AS ancestor_path, {key_select}{sums}
+            FROM {leaf} AS leaf
             JOIN {organizations} AS org ON org.id = leaf.organization_id
-            CROSS JOIN LATERAL generate_series(1, org.depth) AS level(i)
-        ),
-        rolled AS (
-            SELECT expanded.ancestor_path, {key_select}{sums}
-            FROM expanded
-            GROUP BY expanded.ancestor_path{key_group}
-        )
-        INSERT INTO {figures} (run_id, organization_id, figure_set, key, counts)
-        SELECT %s, ancestor.id, %s, {key_value}, {counts}
-        FROM rolled
+            JOIN generate_series(1, %s) AS level(i) ON level.i <= org.depth
+            GROUP BY 1{key_group}
+        ) AS rolled
         JOIN {organizations} AS ancestor ON ancestor.path = rolled.ancestor_path
     """.format(
-        leaf_columns=leaf_columns,
-        leaf_sql=leaf_sql,
-        step=PATH_STEP,
-        organizations=ORGANIZATION_TABLE,
-        key_select=key_select,
-        sums=sums,
-        key_group=key_group,
         figures=_figure_table(),
         key_value="rolled.key" if contributor.keyed else "''",
-        counts=counts,
+        values=values,
+        step=PATH_STEP,
+        key_select="leaf.key, " if contributor.keyed else "",
+        sums=sums,
+        leaf=LEAF_TABLE,
+        organizations=ORGANIZATION_TABLE,
+        key_group=", 2" if contributor.keyed else "",
     )
-    params = leaf_params + [context.run_id, contributor.figure_set] + list(contributor.figures)
-    return sql, params
-
-
-def floor_sql(contributor, context):
-    """Only the contributor's own ``GROUP BY`` (the benchmark's floor); ``(sql, params)``."""
-    return contributor.leaf_sql(context)
+    insert_params = [context.run_id, contributor.figure_set, context.max_depth]
+    return [
+        (create, leaf_params),
+        (insert, insert_params),
+        ("DROP TABLE {}".format(LEAF_TABLE), []),
+    ]
 
 
 def compute_snapshot(run, today=None):
@@ -105,15 +124,19 @@ def compute_snapshot(run, today=None):
 
     Call inside a transaction (``execute_run`` does): it writes but does not commit.
     """
-    context = RollupContext(run_id=run.pk, today=today or timezone.localdate())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(depth), 1) FROM {}".format(ORGANIZATION_TABLE))
+        max_depth = cursor.fetchone()[0]
+    context = RollupContext(run_id=run.pk, today=today or timezone.localdate(), max_depth=max_depth)
     rows = 0
     with connection.cursor() as cursor:
-        # A runaway contributor must not hold the snapshot transaction open for ever.
-        cursor.execute("SET LOCAL statement_timeout = %s", ["{}s".format(settings.CELERY_TASK_TIME_LIMIT)])
-        for contributor in contributors():
-            sql, params = rollup_sql(contributor, context)
+        for sql, params in session_settings():
             cursor.execute(sql, params)
-            rows += max(cursor.rowcount, 0)
+        for contributor in contributors():
+            for sql, params in rollup_statements(contributor, context):
+                cursor.execute(sql, params)
+                if sql.lstrip().startswith("INSERT"):
+                    rows += max(cursor.rowcount, 0)
     return rows
 
 
@@ -151,6 +174,7 @@ def execute_run(run_id, today=None):
                 finished = timezone.now()
                 RollupRun.objects.filter(pk=run_id).update(
                     status=RollupStatusChoices.SUCCEEDED,
+                    figure_names={contributor.figure_set: list(contributor.figures) for contributor in contributors()},
                     finished_at=finished,
                     duration=finished - started,
                     rows_written=rows,
@@ -250,19 +274,59 @@ def thin_snapshots(today=None, keep_daily_days=90):
     return len(ids)
 
 
+def decode(run, figure_set, values, contributor=None):
+    """``{figure name: value}`` of one stored row of ``run``, with zeros for figures it lacks."""
+    from portal.rollups.registry import get_contributor
+
+    counts = (contributor or get_contributor(figure_set)).zeros()
+    counts.update(zip(run.figure_names.get(figure_set, []), values or []))
+    return counts
+
+
+def read_snapshot(organizations, figure_set, key="", as_of=None):
+    """The organization ``organizations`` finds (restricted and filtered to one by the caller),
+    the snapshot run (the newest, or the newest on or before ``as_of``) and that organization's
+    ``figure_set`` counts in it, all in ONE query. Returns ``(organization, run, counts)``;
+    ``organization`` is None when not found, ``run`` None when no snapshot was taken by then.
+    """
+    runs = RollupRun.objects.succeeded()
+    if as_of is not None:
+        runs = runs.filter(started_at__date__lte=as_of)
+    runs = runs.order_by("-started_at", "-pk")
+    values = RollupFigure.objects.filter(
+        run_id=OuterRef("snapshot_run_id"), organization_id=OuterRef("pk"), figure_set=figure_set, key=key
+    ).values("values")[:1]
+    found = list(
+        organizations.order_by()
+        .annotate(
+            snapshot_run_id=Subquery(runs.values("pk")[:1]),
+            snapshot_started_at=Subquery(runs.values("started_at")[:1]),
+            snapshot_figure_names=Subquery(runs.values("figure_names")[:1]),
+        )
+        .annotate(snapshot_values=Subquery(values))[:1]
+    )
+    if not found:
+        return None, None, None
+    organization = found[0]
+    if organization.snapshot_run_id is None:
+        return organization, None, None
+    run = RollupRun(
+        pk=organization.snapshot_run_id,
+        status=RollupStatusChoices.SUCCEEDED,
+        started_at=organization.snapshot_started_at,
+        figure_names=organization.snapshot_figure_names or {},
+    )
+    return organization, run, decode(run, figure_set, organization.snapshot_values)
+
+
 def read_figures(run, organization, figure_set, key=""):
     """The counts of ``figure_set`` for ``organization``'s subtree in ``run`` (one query).
 
     An organization with nothing to count in a set has no row; it reads as zeros.
     """
-    from portal.rollups.registry import get_contributor
-
-    counts = get_contributor(figure_set).zeros()
-    row = (
+    values = (
         RollupFigure.objects.filter(run=run, organization=organization, figure_set=figure_set, key=key)
-        .values_list("counts", flat=True)
+        .values_list("values", flat=True)
         .first()
     )
-    if row:
-        counts.update(row)
-    return counts
+    return decode(run, figure_set, values)

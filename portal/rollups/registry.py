@@ -28,7 +28,8 @@ the run's day, e.g. "overdue today"):
 * one ``SELECT`` over the app's leaf rows, aggregated per organization with ONE ``GROUP BY``
   (never a query per organization);
 * its columns, in order: the organization id the rows belong to; then, if ``keyed``, the key
-  (text); then one integer column per entry of ``figures``, in the same order;
+  (text); then one integer column per entry of ``figures``, in the same order (one
+  organization's own counts must fit in 32 bits; the sums up the tree are 64-bit);
 * placeholders are ``%s`` (``params`` fills them).
 
 The engine then adds each organization's figures to all its ancestors (by materialized path),
@@ -52,6 +53,7 @@ class RollupContext:
 
     run_id: int
     today: date
+    max_depth: int = 1
 
 
 @dataclass(frozen=True)

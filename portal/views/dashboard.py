@@ -21,7 +21,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from portal import scope
-from portal.api.stats import VIEW_STATS, may_start_rollup
+from portal.api.stats import VIEW_STATS, may_start_rollup, stats_organization
 from portal.export import ExportColumn, export_response
 from portal.models import RollupFigure, RollupRun
 from portal.rollups import contributors, engine, get_contributor, nest
@@ -54,13 +54,6 @@ def stats_tops(user):
     return list(visible.filter(pk__in=user_scope.organizations()).order_by("path"))
 
 
-def stats_organization_or_404(user, code):
-    organization = scope.restrict(organization_model().objects.all(), user, VIEW_STATS).filter(code=code).first()
-    if organization is None:
-        raise Http404(_("Not found."))
-    return organization
-
-
 def month_before(day):
     """The same day one month earlier (the last day of that month when it is shorter)."""
     year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
@@ -76,10 +69,10 @@ def figures_of(run, organization):
     """Every figure set of ``organization`` in ``run`` as nested counts, zeros for missing sets (one query)."""
     sets = {contributor.figure_set: contributor.zeros() for contributor in contributors() if not contributor.keyed}
     if run is not None:
-        for figure_set, counts in RollupFigure.objects.filter(
+        for figure_set, values in RollupFigure.objects.filter(
             run=run, organization=organization, figure_set__in=list(sets), key=""
-        ).values_list("figure_set", "counts"):
-            sets[figure_set].update(counts)
+        ).values_list("figure_set", "values"):
+            sets[figure_set] = engine.decode(run, figure_set, values)
     return {name: nest(counts) for name, counts in sets.items()}
 
 
@@ -105,7 +98,7 @@ class DashboardView(HomeView):
         tops = stats_tops(user)
         code = self.request.GET.get("org")
         if code:
-            organization = stats_organization_or_404(user, code)
+            organization = stats_organization(user, code)
         elif tops:
             organization = tops[0]
         else:
@@ -213,10 +206,13 @@ class DashboardView(HomeView):
                 organization=organization, figure_set="members", key="", run__status="succeeded"
             )
             .order_by("-run__started_at")
-            .values_list("run__started_at", "counts")[:TREND_POINTS]
+            .values_list("run__started_at", "run__figure_names", "values")[:TREND_POINTS]
         )
         points.reverse()
-        rows = [(timezone.localtime(taken).strftime("%Y-%m-%d %H:%M"), counts.get("total", 0)) for taken, counts in points]
+        rows = [
+            (timezone.localtime(taken).strftime("%Y-%m-%d %H:%M"), dict(zip(names.get("members", []), values)).get("total", 0))
+            for taken, names, values in points
+        ]
         return {
             "name": "trend",
             "title": _("Members over time"),
@@ -248,7 +244,7 @@ class DashboardTableView(LoginRequiredMixin, View):
     """The table behind one dashboard chart, as XLSX (headers in the user's language)."""
 
     def get(self, request):
-        organization = stats_organization_or_404(request.user, request.GET.get("org", ""))
+        organization = stats_organization(request.user, request.GET.get("org", ""))
         table = request.GET.get("table", "")
         dashboard = DashboardView(request=request)
         run = RollupRun.objects.snapshot()
@@ -273,7 +269,7 @@ class FigureReportView(LoginRequiredMixin, View):
     a department sends upward. Headers are in the user's language; the last row is the total."""
 
     def get(self, request):
-        organization = stats_organization_or_404(request.user, request.GET.get("org", ""))
+        organization = stats_organization(request.user, request.GET.get("org", ""))
         try:
             contributor = get_contributor(request.GET.get("set", "members"))
         except LookupError:
@@ -289,16 +285,14 @@ class FigureReportView(LoginRequiredMixin, View):
             .order_by("code")
         )
         wanted = [child.pk for child in children] + [organization.pk]
-        counts = dict(
+        stored = dict(
             RollupFigure.objects.filter(
                 run=run, figure_set=contributor.figure_set, key="", organization_id__in=wanted
-            ).values_list("organization_id", "counts")
+            ).values_list("organization_id", "values")
         )
         rows = _Rows()
         for org in children + [organization]:
-            values = contributor.zeros()
-            values.update(counts.get(org.pk, {}))
-            rows.append((org, values))
+            rows.append((org, engine.decode(run, contributor.figure_set, stored.get(org.pk), contributor)))
         columns = [
             ExportColumn("code", gettext_lazy("Code"), lambda row: row[0].code),
             ExportColumn("name", gettext_lazy("Organization"), lambda row: row[0].name),

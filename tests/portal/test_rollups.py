@@ -149,7 +149,7 @@ def test_members_and_organizations_are_found_without_portal_importing_them():
 def test_a_run_that_fails_midway_leaves_the_previous_snapshot_complete(tree):
     Member.objects.bulk_create([make_member(tree["BRANCH_A"], 1), make_member(tree["BRANCH_B"], 2)])
     first = run_now()
-    before = sorted(RollupFigure.objects.filter(run=first).values_list("organization_id", "figure_set", "counts"))
+    before = sorted(RollupFigure.objects.filter(run=first).values_list("organization_id", "figure_set", "values"))
     # A contributor that fails after the others have written their rows (sets run in name order).
     register(Contributor(figure_set="zz_broken", figures=["total"], sql="SELECT id, 1 / 0 FROM members_organization"))
     try:
@@ -164,7 +164,7 @@ def test_a_run_that_fails_midway_leaves_the_previous_snapshot_complete(tree):
     assert second.finished_at is not None
     assert not RollupFigure.objects.filter(run=second).exists()  # nothing half-written
     assert RollupRun.objects.snapshot() == first
-    after = sorted(RollupFigure.objects.filter(run=first).values_list("organization_id", "figure_set", "counts"))
+    after = sorted(RollupFigure.objects.filter(run=first).values_list("organization_id", "figure_set", "values"))
     assert after == before
     assert read_figures(first, tree["CITY"], "members")["total"] == 2
 
@@ -293,7 +293,7 @@ def test_thinning_keeps_daily_for_90_days_then_monthly(tree):
 
     def snapshot(day, keep):
         run = new_run(status=RollupStatusChoices.SUCCEEDED)
-        RollupFigure.objects.create(run=run, organization=tree["CITY"], figure_set="members", counts={"total": 1})
+        RollupFigure.objects.create(run=run, organization=tree["CITY"], figure_set="members", values=[1])
         _taken_on(run, day)
         (kept if keep else dropped).add(run.pk)
         return run
