@@ -20,7 +20,7 @@ class OrganizationSerializer(ModelCleanMixin, serializers.ModelSerializer):
         slug_field="code", queryset=Organization.objects.all(), allow_null=True, required=False
     )
     depth = serializers.IntegerField(read_only=True)
-    term_expires_on = serializers.DateField(read_only=True)
+    term_expires_on = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = Organization

@@ -147,6 +147,8 @@ class Organization(ScopedModel):
             raise ValidationError({"parent": _("A party group cannot have subordinate organizations.")})
         if self.kind == OrganizationKindChoices.GROUP and self.parent_id is None:
             raise ValidationError({"parent": _("A party group belongs to a branch.")})
+        if self.term_years is not None and not 1 <= self.term_years <= 10:
+            raise ValidationError({"term_years": _("A term of office lasts between 1 and 10 years.")})
         if (self.term_started_on is None) != (self.term_years is None):
             raise ValidationError(_("Give both the start and the length of the term of office, or neither."))
 

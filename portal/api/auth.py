@@ -33,7 +33,8 @@ class TokenLoginView(APIView):
         request=TokenRequestSerializer,
         responses={
             201: TokenSerializer,
-            400: OpenApiResponse(description="Missing or wrong credentials, or the account is locked."),
+            400: OpenApiResponse(description="Missing or wrong credentials."),
+            429: OpenApiResponse(description="Too many failed attempts: the account is locked for a while."),
         },
         auth=[],
     )

@@ -7,8 +7,8 @@ from portal.api.serializers import ErrorSerializer
 
 _VALIDATION_ERROR = {
     "type": "object",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-    "description": 'Invalid input: {"field": ["message", ...]}.',
+    "additionalProperties": {},
+    "description": 'Invalid input: {"field": ["message", ...]} (or {"detail": "..."} for a body that is not JSON).',
 }
 _ERRORS = {
     "400": OpenApiResponse(_VALIDATION_ERROR, description="Invalid input."),

@@ -47,6 +47,8 @@ class ModelCleanMixin:
                 setattr(candidate, field, value)
         try:
             candidate.clean()
+            # Check constraints are part of the rule book too: a violation is a 400, not a 500.
+            candidate.validate_constraints()
         except DjangoValidationError as error:
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
         return attrs

@@ -21,6 +21,8 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     """
 
     permission_classes = [ScopedModelPermission]
+    # Integer ids: anything else is not a route (404), never a 500 from int("abc").
+    lookup_value_regex = "[0-9]+"
 
     def get_scope_model(self):
         return self.queryset.model
