@@ -149,7 +149,7 @@ def _create_import_table(cursor):
     columns = ", ".join("{} {}".format(name, kind) for name, kind in _IMPORT_COLUMNS)
     cursor.execute("DROP TABLE IF EXISTS pg_temp.{table}".format(table=IMPORT_TABLE))
     cursor.execute(
-        "CREATE TEMPORARY TABLE {table} (row_number integer PRIMARY KEY, {columns}, member_id bigint) ON COMMIT DROP".format(
+        "CREATE TEMPORARY TABLE {table} (row_number integer NOT NULL, {columns}, member_id bigint) ON COMMIT DROP".format(
             table=IMPORT_TABLE, columns=columns
         )
     )
@@ -219,7 +219,7 @@ def _copy_line(values):
 def _rows_outside_scope(cursor, user):
     """Match rows to current members by ID number; errors for matches the caller may not change."""
     # Planner statistics first, so a small file is matched through the ID-number index.
-    cursor.execute("ANALYZE {table}".format(table=IMPORT_TABLE))
+    cursor.execute("ANALYZE {table} (id_number)".format(table=IMPORT_TABLE))
     # Lock the members being updated while matching them, so the scope check below and the
     # update see the same rows.
     cursor.execute(
@@ -264,9 +264,16 @@ def _write(cursor):
             " THEN m.activity_status_since ELSE %s END"
         )
         params.append(today)
+    # Rows identical to the member are left alone: re-importing a whole roster to change a few
+    # members rewrites (and audits) only those few.
     cursor.execute(
-        "UPDATE {table} m SET {assignments}, updated_at = now() FROM {rows} t WHERE m.id = t.member_id".format(
-            table=table, rows=IMPORT_TABLE, assignments=", ".join(assignments)
+        "UPDATE {table} m SET {assignments}, updated_at = now() FROM {rows} t WHERE m.id = t.member_id"
+        " AND ({old}) IS DISTINCT FROM ({new})".format(
+            table=table,
+            rows=IMPORT_TABLE,
+            assignments=", ".join(assignments),
+            old=", ".join("m." + name for name in imported),
+            new=", ".join("t." + name for name in imported),
         ),
         params,
     )

@@ -172,3 +172,12 @@ class TestExportMatrix(MatrixTests):
         Case("GET", "/members/import/", {"anonymous": 302, "reader": 403, "secretary_a": 200, "county_staff": 200}, api=False),
         Case("GET", "/members/import/template.csv", {"anonymous": 302, "reader": 403, "secretary_b": 200}, api=False),
     ]
+
+
+def test_member_list_links_to_export_with_its_filters(client_as, roster):
+    page = client_as("secretary_a").get("/members/", {"status": "formal"}).content.decode()
+    assert 'href="/members/export/?status=formal&amp;format=csv"' in page
+    assert 'href="/members/export/?status=formal&amp;format=xlsx"' in page
+    assert 'href="/members/import/"' in page
+    rows = csv_rows(client_as("secretary_a").get("/members/export/?status=formal&format=csv"))
+    assert [row["name"] for row in rows] == ["Alice"]

@@ -46,6 +46,17 @@ def test_import_is_audited_with_the_importer(api_as, users):
     assert [event.pgh_label for event in events] == ["insert"]
 
 
+def test_reimporting_unchanged_rows_rewrites_nothing(api_as):
+    data = csv_bytes([row(), row(id_number=id_number(sequence="125"), name="Other")])
+    post(api_as("secretary_a"), data)
+    changed = csv_bytes([row(), row(id_number=id_number(sequence="125"), name="Renamed")])
+    response = post(api_as("secretary_a"), changed)
+    assert response.json() == {"created": 0, "updated": 2, "dry_run": False}
+    labels = sorted(Events.objects.filter(pgh_model="members.MemberEvent").values_list("pgh_label", flat=True))
+    assert labels == ["insert", "insert", "update"]  # only the renamed member was rewritten
+    assert Member.objects.filter(name="Renamed").exists()
+
+
 def test_dry_run_writes_nothing(api_as, tree):
     existing = make_member(tree["BRANCH_A"], id_number=id_number(), name="Old Name", gender="male", birth_date=datetime.date(1990, 1, 1))
     rows = [row(), row(id_number=id_number(sequence="125"), name="New")]
