@@ -18,6 +18,12 @@ class ScopedSlugRelatedField(serializers.SlugRelatedField):
     """A reference by slug (an organization's ``code``, an enterprise's ``credit_code``) that only
     accepts objects the caller may see, so a reference outside the scope reads as unknown."""
 
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            # PostgreSQL cannot compare text holding NUL: refuse it as the unknown value it is.
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
     def get_queryset(self):
         queryset = super().get_queryset()
         request = self.context.get("request")
