@@ -130,6 +130,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_SENSITIVE_PARAMETERS = ["password", "id_number", "phone"]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # a translated page instead of a bare line of English
 
 LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "en", {"en", "zh-hans"})
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

@@ -108,3 +108,14 @@ def test_language_code_zh_hans_renders_chinese_by_default(client, settings):
     page = client.get("/login/").content.decode()
     assert '<html lang="zh-hans">' in page
     assert "党建工作管理平台" in page and "登录" in page
+
+
+@pytest.mark.django_db
+def test_lockout_page_is_the_portals_own(client, users, settings):
+    """After too many wrong passwords axes answers with our translated page, not a bare line of English."""
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": "reader", "password": "wrong"})
+    response = client.post("/login/", {"username": "reader", "password": "pw-reader"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert 'id="locked-out"' in page and "账号已锁定" in page
