@@ -450,3 +450,80 @@ def unqualified_without_decision(appraisal_round_ids=None):
         ratings = ratings.filter(round_id__in=appraisal_round_ids)
     return ratings
 
+
+
+def _count(data, key, label, errors):
+    raw = (data.get(key) or "").strip()
+    if raw == "":
+        return 0
+    if not raw.isdigit():
+        errors.append(_("{label}: a whole number of 0 or more.").format(label=label))
+        return 0
+    return int(raw)
+
+
+@transaction.atomic
+def save_evaluation(appraisal_round, user, organization, data):
+    """Save a branch's evaluation records from the evaluation page's fields, all or nothing.
+
+    ``non_party_representatives``, ``meeting_held_on``; per participant ``self-<id>``,
+    ``reason-<member id>`` (on the member's rating, unless it is final) and
+    ``votes-<id>-<rating>-group`` / ``votes-<id>-<rating>-non_party``.
+    """
+    from appraisal.models import BranchEvaluation, MutualEvaluationVote
+
+    if not scope.allows(user, "change", Participant, organization):
+        raise PermissionDenied(_("You may not change the evaluation records of this organization."))
+    errors = []
+    representatives = _count(data, "non_party_representatives", _("Non-party representatives"), errors)
+    meeting = (data.get("meeting_held_on") or "").strip()
+    meeting_day = None
+    if meeting:
+        try:
+            meeting_day = datetime.date.fromisoformat(meeting)
+        except ValueError:
+            errors.append(_("The meeting date is a date (YYYY-MM-DD)."))
+    participants = list(
+        Participant.objects.filter(round=appraisal_round, organization=organization)
+        .select_related("member")
+        .select_for_update(of=("self",))
+    )
+    ratings = {
+        r.member_id: r
+        for r in Rating.objects.filter(round=appraisal_round, member_id__in=[p.member_id for p in participants])
+    }
+    votes = []
+    for participant in participants:
+        for value in RatingChoices.values:
+            group_votes = _count(data, "votes-{}-{}-group".format(participant.pk, value), participant.member.name, errors)
+            non_party = _count(data, "votes-{}-{}-non_party".format(participant.pk, value), participant.member.name, errors)
+            if non_party > representatives:
+                errors.append(
+                    _("{name}: more non-party votes than non-party representatives.").format(name=participant.member.name)
+                )
+            votes.append((participant, value, group_votes, non_party))
+    if errors:
+        raise ValidationError(errors)
+    BranchEvaluation.objects.update_or_create(
+        round=appraisal_round,
+        organization=organization,
+        defaults={"non_party_representatives": representatives, "meeting_held_on": meeting_day},
+    )
+    for participant in participants:
+        text = data.get("self-{}".format(participant.pk))
+        if text is not None and text != participant.self_evaluation:
+            participant.self_evaluation = text
+            participant.save(update_fields=["self_evaluation", "updated_at"])
+        reason = data.get("reason-{}".format(participant.member_id))
+        rating = ratings.get(participant.member_id)
+        if rating is not None and reason is not None and reason != rating.reason and not rating.is_final:
+            rating.reason = reason
+            rating.save(update_fields=["reason", "updated_at"])
+    MutualEvaluationVote.objects.filter(participant__in=participants).delete()
+    MutualEvaluationVote.objects.bulk_create(
+        [
+            MutualEvaluationVote(participant=participant, rating=value, group_votes=group_votes, non_party_votes=non_party)
+            for participant, value, group_votes, non_party in votes
+            if group_votes or non_party
+        ]
+    )

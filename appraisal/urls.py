@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:pk>/report.xlsx", views.ReportView.as_view(), name="report"),
     path("<int:pk>/entry/<str:code>/", views.EntryView.as_view(), name="entry"),
     path("<int:pk>/groups/<str:code>/", views.GroupsView.as_view(), name="groups"),
+    path("<int:pk>/evaluation/<str:code>/", views.EvaluationView.as_view(), name="evaluation"),
 ]

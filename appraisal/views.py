@@ -16,6 +16,7 @@ from appraisal.filtersets import AppraisalRoundFilterSet, DisposalDecisionFilter
 from appraisal.forms import AppraisalRoundForm, DisposalDecisionForm, GroupForm
 from appraisal.models import (
     AppraisalRound,
+    BranchEvaluation,
     DisposalDecision,
     MutualEvaluationGroup,
     Objection,
@@ -474,3 +475,59 @@ class ReportView(RoundScopedMixin, generic.View):
         )
         response["Content-Disposition"] = 'attachment; filename="appraisal-round-{}.xlsx"'.format(appraisal_round.pk)
         return response
+
+
+class EvaluationView(RoundScopedMixin, generic.View):
+    """The branch's evaluation records: non-party representatives, each member's self-evaluation,
+    the mutual-evaluation votes per rating, and the reason for the branch's proposed rating."""
+
+    template_name = "appraisal/evaluation.html"
+
+    def context(self, appraisal_round, organization, errors=None):
+        participants = list(
+            Participant.objects.filter(round=appraisal_round, organization=organization)
+            .select_related("member")
+            .prefetch_related("votes")
+            .order_by("member__name", "pk")
+        )
+        ratings = {
+            r.member_id: r
+            for r in Rating.objects.filter(round=appraisal_round, member_id__in=[p.member_id for p in participants])
+        }
+        rows = []
+        for participant in participants:
+            votes = {vote.rating: vote for vote in participant.votes.all()}
+            rows.append(
+                {
+                    "participant": participant,
+                    "rating": ratings.get(participant.member_id),
+                    "votes": [(value, label, votes.get(value)) for value, label in RatingChoices.choices],
+                }
+            )
+        branch = BranchEvaluation.objects.filter(round=appraisal_round, organization=organization).first()
+        return {
+            "round": appraisal_round,
+            "organization": organization,
+            "rows": rows,
+            "branch": branch,
+            "choices": RatingChoices.choices,
+            "may_change": scope.allows(self.request.user, "change", Participant, organization),
+            "errors": errors or [],
+        }
+
+    def get(self, request, pk, code):
+        appraisal_round = self.get_round()
+        organization = self.get_organization(appraisal_round)
+        return render(request, self.template_name, self.context(appraisal_round, organization))
+
+    def post(self, request, pk, code):
+        appraisal_round = self.get_round()
+        organization = self.get_organization(appraisal_round)
+        try:
+            services.save_evaluation(appraisal_round, request.user, organization, request.POST)
+        except ValidationError as error:
+            return render(
+                request, self.template_name, self.context(appraisal_round, organization, error.messages), status=400
+            )
+        messages.success(request, _("Evaluation records saved."))
+        return HttpResponseRedirect(reverse("appraisal:evaluation", args=[appraisal_round.pk, organization.code]))

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from appraisal.choices import RatingChoices
-from appraisal.models import AppraisalRound, Rating
+from appraisal.models import AppraisalRound, MutualEvaluationGroup, Participant, Rating
 from members.models import Organization
 from portal.api.serializers import ModelCleanMixin, ScopedSlugRelatedField
 
@@ -78,3 +78,55 @@ class ReopenSerializer(WorkflowSerializer):
 
 class ParticipantAddSerializer(serializers.Serializer):
     member = serializers.IntegerField()
+
+
+class MutualEvaluationGroupSerializer(serializers.ModelSerializer):
+    """A mutual-evaluation group; ``members`` lists the member ids placed in it (at most 10)."""
+
+    round = serializers.PrimaryKeyRelatedField(queryset=AppraisalRound.objects.all())
+    organization = ScopedSlugRelatedField(slug_field="code", queryset=Organization.objects.all())
+    members = serializers.ListField(
+        child=serializers.IntegerField(), max_length=10, required=False, write_only=True, help_text="Member ids, at most 10."
+    )
+
+    class Meta:
+        model = MutualEvaluationGroup
+        fields = ["id", "round", "organization", "name", "members"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["round"].queryset = AppraisalRound.objects.visible_to(request.user)
+        if self.instance is not None and not isinstance(self.instance, list):
+            fields["round"].read_only = True
+            fields["organization"].read_only = True
+        return fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Prefetched by the viewset: no query per group.
+        data["members"] = sorted(p.member_id for p in instance.participants.all())
+        return data
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        appraisal_round = attrs.get("round") or self.instance.round
+        organization = attrs.get("organization") or self.instance.organization
+        if not organization.path.startswith(appraisal_round.organization.path):
+            raise serializers.ValidationError({"organization": ["The organization is outside the round."]})
+        members = attrs.get("members")
+        if members is not None:
+            if len(set(members)) != len(members):
+                raise serializers.ValidationError({"members": ["A member is listed twice."]})
+            found = set(
+                Participant.objects.filter(
+                    round=appraisal_round, organization=organization, member_id__in=members
+                ).values_list("member_id", flat=True)
+            )
+            missing = [m for m in members if m not in found]
+            if missing:
+                raise serializers.ValidationError(
+                    {"members": ["Not participants of this organization in the round: {}.".format(missing)]}
+                )
+        return attrs

@@ -7,6 +7,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("appraisal-rounds", views.AppraisalRoundViewSet, basename="appraisal-round")
 router.register("ratings", views.RatingViewSet, basename="rating")
+router.register("appraisal-groups", views.MutualEvaluationGroupViewSet, basename="appraisal-group")
 
 urlpatterns = [
     path("stats/appraisal/", stats.AppraisalStatisticsView.as_view(), name="stats-appraisal"),

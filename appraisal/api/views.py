@@ -1,7 +1,7 @@
 """API endpoints of the democratic appraisal: rounds, bulk rating entry, the workflow, ratings."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from appraisal import services
 from appraisal.api.serializers import (
     AppraisalRoundSerializer,
+    MutualEvaluationGroupSerializer,
     ParticipantAddSerializer,
     RatingRowSerializer,
     RatingSerializer,
@@ -22,7 +23,7 @@ from appraisal.api.serializers import (
 )
 from appraisal.choices import RatingStatusChoices, WorkflowActionChoices
 from appraisal.filtersets import AppraisalRoundFilterSet, RatingFilterSet
-from appraisal.models import AppraisalRound, Rating
+from appraisal.models import AppraisalRound, MutualEvaluationGroup, Participant, Rating
 from members.models import Member
 from portal import scope
 from portal.api.permissions import ScopedModelPermission
@@ -165,3 +166,45 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         return scope.restrict(super().get_queryset(), self.request.user, "view").order_by("id")
 
+
+
+class MutualEvaluationGroupViewSet(ScopedModelViewSet):
+    """Mutual-evaluation groups of at most 10 members; ``members`` (member ids) places participants.
+
+    The limit is checked here (400), in the model's ``clean()`` and by a database trigger that
+    also catches two concurrent requests filling the same group.
+    """
+
+    queryset = MutualEvaluationGroup.objects.select_related("organization").prefetch_related("participants")
+    serializer_class = MutualEvaluationGroupSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        round_id = self.request.query_params.get("round")
+        if round_id and round_id.isdigit():
+            queryset = queryset.filter(round_id=round_id)
+        return queryset.order_by("id")
+
+    def _place(self, group, members):
+        if members is None:
+            return
+        try:
+            with transaction.atomic():
+                Participant.objects.filter(group=group).exclude(member_id__in=members).update(group=None)
+                Participant.objects.filter(round=group.round, organization=group.organization, member_id__in=members).update(
+                    group=group
+                )
+        except DatabaseError:
+            raise serializers.ValidationError({"members": ["A mutual evaluation group has at most 10 members."]}) from None
+
+    def perform_create(self, serializer):
+        self.check_create_scope(serializer.validated_data["organization"])
+        members = serializer.validated_data.pop("members", None)
+        group = serializer.save()
+        self._place(group, members)
+
+    def perform_update(self, serializer):
+        members = serializer.validated_data.pop("members", None)
+        group = serializer.save()
+        self._place(group, members)
