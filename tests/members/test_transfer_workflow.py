@@ -194,3 +194,14 @@ def test_transfer_list_query_count_is_pinned(api_as, member_a, make_member, djan
     with django_assert_num_queries(3):
         response = client.get("/api/v1/transfers/")
     assert response.json()["count"] == 5
+
+
+def test_expiry_runs_daily_from_the_database_schedule():
+    from django_celery_beat.models import PeriodicTask
+
+    from portal.celery import app
+
+    task = PeriodicTask.objects.get(task="members.expire_transfer_letters")
+    assert task.enabled and task.crontab.hour == "0"
+    app.loader.import_default_modules()
+    assert "members.expire_transfer_letters" in app.tasks
