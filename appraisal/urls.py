@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.RoundDetailView.as_view(), name="round_detail"),
     path("<int:pk>/edit/", views.RoundEditView.as_view(), name="round_edit"),
     path("<int:pk>/workflow/", views.WorkflowView.as_view(), name="workflow"),
+    path("<int:pk>/enrol/", views.EnrolView.as_view(), name="enrol"),
     path("<int:pk>/objections/", views.ObjectionsView.as_view(), name="objections"),
     path("<int:pk>/report.xlsx", views.ReportView.as_view(), name="report"),
     path("<int:pk>/entry/<str:code>/", views.EntryView.as_view(), name="entry"),

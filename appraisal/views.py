@@ -531,3 +531,16 @@ class EvaluationView(RoundScopedMixin, generic.View):
             )
         messages.success(request, _("Evaluation records saved."))
         return HttpResponseRedirect(reverse("appraisal:evaluation", args=[appraisal_round.pk, organization.code]))
+
+
+class EnrolView(RoundScopedMixin, generic.View):
+    """POST: enrol the members who joined the round's subtree since it opened (staff of the round's organization)."""
+
+    def post(self, request, pk):
+        appraisal_round = self.get_round()
+        if not scope.allows(request.user, "change", AppraisalRound, appraisal_round.organization):
+            raise PermissionDenied(_("You may not change this round."))
+        with transaction.atomic():
+            added = services.enrol_current_members(appraisal_round)
+        messages.success(request, _("{count} members who joined since the round opened were enrolled.").format(count=added))
+        return HttpResponseRedirect(reverse("appraisal:round_detail", args=[appraisal_round.pk]))

@@ -1,5 +1,6 @@
 """API serializers of the appraisal (fields fixed by API.md "Democratic appraisal")."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from appraisal.choices import RatingChoices
@@ -114,11 +115,11 @@ class MutualEvaluationGroupSerializer(serializers.ModelSerializer):
         appraisal_round = attrs.get("round") or self.instance.round
         organization = attrs.get("organization") or self.instance.organization
         if not organization.path.startswith(appraisal_round.organization.path):
-            raise serializers.ValidationError({"organization": ["The organization is outside the round."]})
+            raise serializers.ValidationError({"organization": [_("The organization is outside the round.")]})
         members = attrs.get("members")
         if members is not None:
             if len(set(members)) != len(members):
-                raise serializers.ValidationError({"members": ["A member is listed twice."]})
+                raise serializers.ValidationError({"members": [_("A member is listed twice.")]})
             found = set(
                 Participant.objects.filter(
                     round=appraisal_round, organization=organization, member_id__in=members
@@ -127,6 +128,6 @@ class MutualEvaluationGroupSerializer(serializers.ModelSerializer):
             missing = [m for m in members if m not in found]
             if missing:
                 raise serializers.ValidationError(
-                    {"members": ["Not participants of this organization in the round: {}.".format(missing)]}
+                    {"members": [_("Not participants of this organization in the round: {ids}.").format(ids=missing)]}
                 )
         return attrs

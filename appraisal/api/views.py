@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -35,7 +37,7 @@ class Conflict(APIException):
     """409: the state of the ratings forbids the change (API.md "Errors")."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The object's state forbids this change."
+    default_detail = gettext_lazy("The object's state forbids this change.")
     default_code = "conflict"
 
 
@@ -147,7 +149,7 @@ class AppraisalRoundViewSet(ScopedModelViewSet):
                 pk=body.validated_data["member"]
             ).first()
             if member is None:
-                raise serializers.ValidationError({"member": ["Unknown member."]})
+                raise serializers.ValidationError({"member": [_("Unknown member.")]})
             participant = run_service(services.add_participant, appraisal_round, member, request.user)
         return Response({"member": participant.member_id}, status=status.HTTP_201_CREATED)
 
@@ -196,7 +198,7 @@ class MutualEvaluationGroupViewSet(ScopedModelViewSet):
                     group=group
                 )
         except DatabaseError:
-            raise serializers.ValidationError({"members": ["A mutual evaluation group has at most 10 members."]}) from None
+            raise serializers.ValidationError({"members": [_("A mutual evaluation group has at most 10 members.")]}) from None
 
     def perform_create(self, serializer):
         self.check_create_scope(serializer.validated_data["organization"])

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from appraisal.models import AppraisalRound, Participant, Rating, Reopening, WorkflowStep

@@ -161,3 +161,10 @@ def test_round_list_and_create_page(client_as, tree, people):
     assert "Town round" in client.get("/appraisal/").content.decode()
     assert "Town round" in client_as("secretary_a").get("/appraisal/").content.decode()
     assert client_as("reader").get("/appraisal/").status_code == 403
+
+
+def test_enrol_page_adds_later_joiners(client_as, city_round, tree):
+    newcomer = make_member(tree["BRANCH_B"], name="Joined later")
+    assert client_as("secretary_b").post("/appraisal/{}/enrol/".format(city_round.pk)).status_code == 403
+    assert client_as("city_admin").post("/appraisal/{}/enrol/".format(city_round.pk)).status_code == 302
+    assert Participant.objects.filter(round=city_round, member=newcomer).exists()
