@@ -8,11 +8,13 @@ aggregate query per model, and each count links to the list filtered by the same
 import datetime
 
 from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.choices import ActivityStatusChoices, MemberStatusChoices
 from members.models.members import LOST_CONTACT_FLAG_DAYS, PROBATION_DAYS
+from members.models.organizations import PATH_STEP
 
 MISSING_PHONE = "missing_phone"
 MISSING_ID_NUMBER = "missing_id_number"
@@ -56,3 +58,14 @@ def member_census(members, today=None):
     for check, _label in NEEDS_CHOICES:
         aggregates[check] = Count("pk", filter=member_needs_condition(check, today))
     return members.aggregate(**aggregates)
+
+
+def member_census_by_child(members, organization, today=None):
+    """One grouped query: the same counts for each direct child's subtree of ``organization``
+    (members directly in ``organization`` form their own row, keyed by its own path)."""
+    today = today or timezone.localdate()
+    aggregates = {"total": Count("pk")}
+    for check, _label in NEEDS_CHOICES:
+        aggregates[check] = Count("pk", filter=member_needs_condition(check, today))
+    child_path = Substr("organization__path", 1, len(organization.path) + PATH_STEP)
+    return list(members.annotate(child_path=child_path).values("child_path").annotate(**aggregates).order_by("child_path"))

@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 
-from members.census import NEEDS_CHOICES, member_census  # noqa: E402
+from members.census import NEEDS_CHOICES, member_census, member_census_by_child  # noqa: E402
 from members.choices import MemberCategoryChoices, TransferStatusChoices  # noqa: E402
 from members.filtersets import MemberFilterSet, TransferLetterFilterSet  # noqa: E402
 from members.forms import MemberExitForm, MemberForm, TransferDecisionForm, TransferLetterForm  # noqa: E402
@@ -286,12 +286,37 @@ class CensusView(generic.ScopedViewMixin, generic.View):
         )
         context = {
             "organization": organization,
+            "rows": self.rows_by_child(members, organization),
+            "check_labels": [label for _check, label in NEEDS_CHOICES],
             "total": counts["total"],
             "total_url": "{}?{}".format(list_url, urlencode({"within": organization.code})),
             "checks": checks,
             **self.base_context(),
         }
         return render(request, self.template_name, context)
+
+    def rows_by_child(self, members, organization):
+        """The counts per direct child (one grouped query, one query for the children's names)."""
+        grouped = member_census_by_child(members, organization)
+        paths = [row["child_path"] for row in grouped]
+        organizations = {
+            child.path: child
+            for child in scope.restrict(Organization.objects.all(), self.request.user, "view").filter(path__in=paths)
+        }
+        rows = []
+        for row in grouped:
+            child = organizations.get(row["child_path"])
+            if child is None:
+                continue
+            rows.append(
+                {
+                    "organization": child,
+                    "is_self": child.pk == organization.pk,
+                    "total": row["total"],
+                    "counts": [row[check] for check, _label in NEEDS_CHOICES],
+                }
+            )
+        return rows
 
     def redirect_to_default(self):
         user_scope = scope.get_scope(self.request.user)

@@ -60,12 +60,13 @@ def test_census_is_a_constant_number_of_queries(client_as, census_roster, make_m
     client = client_as("county_staff")
     client.get("/census/COUNTY/")  # warm the session
     # 1 session, 2 user, 3 the user's role assignments (scope), 4 the organization, 5 one
-    # conditional aggregate over the subtree's members, 6 organizations past their term.
-    with django_assert_num_queries(6):
+    # conditional aggregate over the subtree's members, 6 the same grouped by direct child,
+    # 7 those children, 8 organizations past their term.
+    with django_assert_num_queries(8):
         client.get("/census/COUNTY/")
     for index in range(30):
         make_member("BRANCH_B", phone=None)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         response = client.get("/census/COUNTY/")
     assert counts_on_page(response.content.decode())["Missing phone"][0] == 32
 
@@ -79,3 +80,11 @@ def test_census_scope(client_as, census_roster):
     # Without a code each user starts at the top of their scope.
     assert client_as("secretary_a").get("/census/")["Location"] == "/census/BRANCH_A/"
     assert client_as("city_admin").get("/census/")["Location"] == "/census/CITY/"
+
+
+def test_census_breaks_down_by_direct_child(client_as, census_roster):
+    content = client_as("county_staff").get("/census/TOWN/").content.decode()
+    assert 'href="/census/BRANCH_A/"' in content and 'href="/census/BRANCH_B/"' in content
+    # BRANCH_A's row counts its party group too.
+    content = client_as("secretary_a").get("/census/BRANCH_A/").content.decode()
+    assert "Branch_A (directly)" in content and 'href="/census/GROUP_A1/"' in content
