@@ -1,13 +1,21 @@
 """Small template helpers of the portal's look: Bootstrap classes on form widgets, the active menu item."""
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
+
+# Django's placeholder of an empty choice (BLANK_CHOICE_DASH, ModelChoiceField.empty_label).
+_BLANK_OPTION = ">---------</option>"
 
 
 @register.filter
 def with_class(bound_field, css):
     """Renders a form field's widget with extra CSS classes (plus ``is-invalid`` when it has errors).
+
+    A dropdown's empty choice reads "Choose…" rather than Django's "---------".
 
     ``{{ field|with_class:"form-select form-select-sm" }}``
     """
@@ -15,7 +23,11 @@ def with_class(bound_field, css):
     classes += [name for name in css.split() if name not in classes]
     if bound_field.errors and "is-invalid" not in classes:
         classes.append("is-invalid")
-    return bound_field.as_widget(attrs={"class": " ".join(classes)})
+    html = bound_field.as_widget(attrs={"class": " ".join(classes)})
+    if _BLANK_OPTION in html:
+        # A dropdown's empty choice says what to do, in the user's language, instead of "---------".
+        html = mark_safe(html.replace(_BLANK_OPTION, ">" + escape(gettext("Choose…")) + "</option>", 1))
+    return html
 
 
 @register.simple_tag(takes_context=True)
