@@ -46,30 +46,12 @@ class MembersConfig(AppConfig):
         def is_secretary(user):
             return user.is_authenticated and bool(scope.get_scope(user).organizations(role=RoleChoices.SECRETARY))
 
-        register_menu_item(
-            MenuItem(_("My branch"), "members:my_branch", weight=5, visible=is_secretary)
-        )
-        register_menu_item(
-            MenuItem(
-                _("Members"),
-                "members:member_list",
-                weight=30,
-                visible=lambda user: scope.may_ever(user, "view", Member),
+        register_menu_item(MenuItem(_("My branch"), "members:my_branch", weight=5, visible=is_secretary))
+        for label, url_name, weight, model in (
+            (_("Members"), "members:member_list", 30, Member),
+            (_("Transfer letters"), "members:transfer_list", 35, TransferLetter),
+            (_("Census"), "members:census", 38, Member),
+        ):
+            register_menu_item(
+                MenuItem(label, url_name, weight=weight, visible=lambda user, model=model: scope.may_ever(user, "view", model))
             )
-        )
-        register_menu_item(
-            MenuItem(
-                _("Transfer letters"),
-                "members:transfer_list",
-                weight=35,
-                visible=lambda user: scope.may_ever(user, "view", TransferLetter),
-            )
-        )
-        register_menu_item(
-            MenuItem(
-                _("Census"),
-                "members:census",
-                weight=38,
-                visible=lambda user: scope.may_ever(user, "view", Member),
-            )
-        )

@@ -16,6 +16,7 @@ from django.utils import timezone  # noqa: E402
 
 from members.choices import ExitReasonChoices, MemberCategoryChoices  # noqa: E402
 from members.models import Member, TransferLetter  # noqa: E402
+from members.models.members import MEMBER_EDITABLE_FIELDS  # noqa: E402
 from members.models.transfers import DEFAULT_VALIDITY_DAYS  # noqa: E402
 from portal.forms import BootstrapFormMixin  # noqa: E402
 
@@ -58,22 +59,7 @@ class MemberForm(ScopedModelForm):
 
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "gender",
-            "birth_date",
-            "id_number",
-            "phone",
-            "organization",
-            "status",
-            "joined_on",
-            "full_member_on",
-            "categories",
-            "activity_status",
-            "enterprise",
-            "workplace",
-            "is_pocket",
-        ]
+        fields = MEMBER_EDITABLE_FIELDS
         widgets = {
             name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             for name in ("birth_date", "joined_on", "full_member_on")

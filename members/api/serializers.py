@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from members.choices import ExitReasonChoices, TransferStatusChoices
 from members.models import Member, Organization, TransferLetter
+from members.models.members import MEMBER_EDITABLE_FIELDS
 from members.models.transfers import DEFAULT_VALIDITY_DAYS
 from members.validators import mask_id_number, mask_phone, normalize_credit_code, normalize_id_number
 from portal.api.serializers import ModelCleanMixin, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
@@ -53,27 +54,7 @@ class MemberSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = [
-            "id",
-            "name",
-            "gender",
-            "birth_date",
-            "id_number",
-            "phone",
-            "organization",
-            "status",
-            "joined_on",
-            "full_member_on",
-            "categories",
-            "activity_status",
-            "enterprise",
-            "is_pocket",
-            "workplace",
-            "activity_status_since",
-            "left_on",
-            "exit_reason",
-            "in_transit",
-        ]
+        fields = ["id", *MEMBER_EDITABLE_FIELDS, "activity_status_since", "left_on", "exit_reason", "in_transit"]
         read_only_fields = ["activity_status_since", "left_on", "exit_reason"]
         # Uniqueness among current members is the model's rule (clean()), answered on the field.
         validators = []

@@ -45,6 +45,26 @@ LOST_CONTACT_FLAG_DAYS = 183
 PROBATION_DAYS = 365
 
 
+# The fields a user writes (API.md's member fields plus the workplace's name), in the order forms
+# and the API show them; the API adds its read-only fields around them.
+MEMBER_EDITABLE_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "organization",
+    "status",
+    "joined_on",
+    "full_member_on",
+    "categories",
+    "activity_status",
+    "enterprise",
+    "is_pocket",
+    "workplace",
+)
+
+
 def add_years(day, years):
     """``day`` moved ``years`` years on (29 February becomes 28 February in common years)."""
     try:
