@@ -152,3 +152,18 @@ def test_load_demo_once_does_nothing_the_second_time(small_demo, monkeypatch):
     call_command("load_demo", "--once", stdout=output)
     assert "already loaded" in output.getvalue()
     assert Member.objects.count() == members
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_step_leaves_no_half_loaded_demo(small_demo, monkeypatch):
+    def broken(stdout):
+        raise RuntimeError("a later app's step fails")
+
+    steps = [step for step in portal_demo.demo_steps() if step.function is demo.load]
+    steps.append(portal_demo.DemoStep("broken", broken, 900))
+    monkeypatch.setattr(portal_demo, "demo_steps", lambda: steps)
+    with pytest.raises(RuntimeError):
+        call_command("load_demo", "--once", stdout=io.StringIO())
+    # Nothing was kept, so the next `make run` loads the demo again instead of skipping it.
+    assert not Organization.objects.exists() and not Member.objects.exists()
+    assert not RoleAssignment.objects.exists()
