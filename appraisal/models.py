@@ -539,7 +539,9 @@ class DisposalDecision(ScopedModel):
             self.review_on = None
         if None not in (self.branch_meeting_on, self.talk_held_on) and self.branch_meeting_on < self.talk_held_on:
             errors["branch_meeting_on"] = _("The branch meeting comes after the talk with the member.")
-        if self.committee_approved_on and self.branch_meeting_on is None:
+        if self.committee_approved_on and self.rating_id and not self.rating.is_final:
+            errors["committee_approved_on"] = _("The higher committee decides once the rating itself is approved.")
+        elif self.committee_approved_on and self.branch_meeting_on is None:
             errors["committee_approved_on"] = _("The higher committee approves after the branch meeting has voted.")
         if self.branch_meeting_on and self.votes_for is None:
             errors["votes_for"] = _("Record the branch meeting's vote.")

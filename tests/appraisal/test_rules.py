@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 
 from appraisal import services
@@ -139,9 +139,17 @@ def test_removal_takes_the_member_off_the_roster(city_round, people, users):
     services.save_disposal(decision, users["secretary_a"])
     member.refresh_from_db()
     assert member.is_current
-    # The branch secretary may not record the higher committee's approval.
     decision.committee_approved_on = datetime.date(2026, 4, 1)
-    with pytest.raises(Exception):
+    # Not before the rating itself is approved.
+    with pytest.raises(ValidationError):
+        services.save_disposal(decision, users["county_staff"])
+    branch = member.organization
+    services.move_step(city_round, users["secretary_a"], branch, "submit")
+    services.move_step(city_round, users["secretary_a"], branch, "publicize", today=datetime.date(2000, 1, 1))
+    services.move_step(city_round, users["county_staff"], branch, "approve")
+    decision.rating.refresh_from_db()
+    # The branch secretary may not record the higher committee's approval.
+    with pytest.raises(PermissionDenied):
         services.save_disposal(decision, users["secretary_a"])
     services.save_disposal(decision, users["county_staff"])
     member.refresh_from_db()
