@@ -143,7 +143,7 @@ class StatisticsView(APIView):
         query_serializer.is_valid(raise_exception=True)
         query = query_serializer.validated_data
         organization, run, counts = engine.read_snapshot(
-            stats_organizations(request.user).filter(code=query["org"]).only("id", "code", "path", "parent_id"),
+            stats_organizations(request.user).filter(code=query["org"]),
             self.figure_set,
             self.get_key(query),
             query.get("as_of"),
@@ -152,7 +152,7 @@ class StatisticsView(APIView):
             raise NotFound(_("Not found."))
         if run is None:
             raise NotFound(_("No statistics snapshot has been taken yet for that day."))
-        answer = {"organization": organization.code, "as_of": run.started_at, "run": run.pk}
+        answer = {"organization": organization[1], "as_of": run.started_at, "run": run.pk}
         answer.update(self.shape(nest(counts)))
         return Response(self.serializer_class(answer).data)
 
