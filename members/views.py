@@ -18,7 +18,7 @@ from urllib.parse import urlencode  # noqa: E402
 from django.contrib import messages  # noqa: E402
 from django.contrib.auth.mixins import LoginRequiredMixin  # noqa: E402
 from django.core.exceptions import PermissionDenied  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import IntegrityError, transaction  # noqa: E402
 from django.http import Http404, HttpResponseRedirect  # noqa: E402
 from django.shortcuts import get_object_or_404  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -194,6 +194,20 @@ class MemberDetailView(generic.ObjectDetailView):
 class MemberEditView(generic.ObjectEditView):
     queryset = Member.objects.select_related("organization")
     form_class = MemberForm
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except IntegrityError as error:
+            # Two saves of the same ID number at once: clean() passed for both, the index refused
+            # the second. Its transaction is rolled back; answer like clean() would have.
+            if "member_unique_current_id_number" not in str(error):
+                raise
+            instance = None if self.is_create() else self.get_object("change")
+            form = self.get_form(data=request.POST, instance=instance)
+            if form.is_valid() or "id_number" not in form.errors:
+                form.add_error("id_number", _("Another current member already has this ID number."))
+            return self.render_form(form, instance, status=400)
 
 
 class MemberExitView(generic.ScopedViewMixin, generic.View):

@@ -244,3 +244,15 @@ def test_left_and_transit_fields_are_read_only(api_as, roster):
     assert response.status_code == 200
     member.refresh_from_db()
     assert member.is_current
+
+
+def test_a_duplicate_that_slips_past_clean_is_still_a_400(api_as, roster, monkeypatch):
+    # Two concurrent saves both pass clean(); the unique index refuses the second one.
+    monkeypatch.setattr(Member, "_id_number_taken", lambda self: False)
+    monkeypatch.setattr(Member, "validate_constraints", lambda self, exclude=None, using=None: None)
+    existing = roster["MEMBER_C"]
+    payload = new_member(id_number=existing.id_number, birth_date=existing.birth_date.isoformat(), gender="female")
+    response = api_as("secretary_a").post("/api/v1/members/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"id_number": ["Another current member already has this ID number."]}
+    assert Member.objects.filter(id_number=existing.id_number).count() == 1

@@ -129,3 +129,18 @@ def test_secretary_lands_on_their_branch_after_login(client, users):
 def test_others_land_on_home_after_login(client, users):
     response = client.post("/login/", {"username": "county_staff", "password": "pw-county_staff"}, follow=True)
     assert response.redirect_chain[-1][0] == "/"
+
+
+def test_a_duplicate_that_slips_past_clean_is_a_form_error(client_as, tree, make_member, monkeypatch):
+    existing = make_member("BRANCH_B")
+    monkeypatch.setattr(Member, "_id_number_taken", lambda self: False)
+    monkeypatch.setattr(Member, "validate_constraints", lambda self, exclude=None, using=None: None)
+    data = {
+        "name": "Twin", "gender": "male", "birth_date": "1990-01-01", "id_number": existing.id_number,
+        "organization": tree["BRANCH_A"].pk, "status": "formal", "joined_on": "2015-07-01",
+        "full_member_on": "2016-07-01", "activity_status": "normal",
+    }
+    response = client_as("secretary_a").post("/members/add/", data)
+    assert response.status_code == 400
+    assert "id_number" in response.context["form"].errors
+    assert not Member.objects.filter(name="Twin").exists()
