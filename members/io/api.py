@@ -7,7 +7,6 @@ from rest_framework import permissions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-
 from rest_framework.views import APIView
 
 from members.filtersets import MemberFilterSet
@@ -125,6 +124,3 @@ class MemberExportView(APIView):
         if not filterset.is_valid():
             return Response(filterset.errors, status=400)
         return export_members(filterset.qs, request.user, file_format)
-
-
-

@@ -188,7 +188,9 @@ def _copy_text(value):
     """A text value in COPY's text format (None is NULL)."""
     if value is None:
         return "\\N"
-    return value.translate(_COPY_ESCAPES)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
 def _copy_line(values):

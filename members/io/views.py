@@ -32,7 +32,6 @@ from portal.export import CSV_CONTENT_TYPE, FORMATS, XLSX_CONTENT_TYPE
 SESSION_KEY = "member_import"
 STASH_DIR = Path(tempfile.gettempdir()) / "portal-member-imports"
 STASH_MAX_AGE = 24 * 3600
-UPLOAD_SUFFIXES = (".csv", ".xlsx")
 
 
 class _MemberActionMixin(LoginRequiredMixin):

@@ -185,6 +185,13 @@ def test_blank_lines_are_skipped_but_counted(api_as):
     assert errors_of(post(api_as("secretary_a"), data)) == [(4, "gender")]
 
 
+def test_names_with_copy_special_characters(api_as):
+    name = "Tab\there \\N back\\slash\nline"
+    response = post(api_as("secretary_a"), csv_bytes([row(name=name)]))
+    assert response.status_code == 200, response.content
+    assert Member.objects.get().name == name.strip()
+
+
 def test_gbk_csv(api_as):
     response = post(api_as("secretary_a"), csv_bytes([row(name="张三", is_pocket="否")], encoding="gbk"))
     assert response.status_code == 200, response.content
