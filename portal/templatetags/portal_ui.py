@@ -3,6 +3,7 @@
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -37,3 +38,31 @@ def active_menu_url(context, menu):
     path = getattr(request, "path", "")
     urls = [item.url for item in menu if path.startswith(item.url)]
     return max(urls, key=len) if urls else ""
+
+
+def _model_field(obj, name):
+    try:
+        return obj._meta.get_field(name)
+    except Exception:  # not a field of this model (renamed since, or a pghistory column)
+        return None
+
+
+@register.simple_tag
+def field_label(obj, name):
+    """The translated label of ``obj``'s field ``name`` (history diffs store raw field names)."""
+    field = _model_field(obj, name)
+    label = getattr(field, "verbose_name", None)
+    return capfirst(label) if label else name
+
+
+@register.simple_tag
+def field_value(obj, name, value):
+    """A recorded value of ``obj``'s field ``name`` as people read it: choice labels, yes/no, — for empty."""
+    if value is None or value == "":
+        return "—"
+    field = _model_field(obj, name)
+    if field is not None and getattr(field, "flatchoices", None):
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    return value
