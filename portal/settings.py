@@ -180,6 +180,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a "status" or a "reason": name the roster's choice sets after their meaning.
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "members.choices.MemberStatusChoices",
+        "TransferStatusEnum": "members.choices.TransferStatusChoices",
+        "ExitReasonEnum": "members.choices.ExitReasonChoices",
+    },
 }
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
