@@ -74,15 +74,37 @@ def browser():
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remembers each phase's outcome on the test item, so ``page`` can tell a failed test at teardown."""
+    report = yield
+    setattr(item, "report_" + report.when, report)
+    return report
+
+
 @pytest.fixture
-def page(browser, live_server):
-    """A fresh browser tab (own cookies) that records every request URL in ``page.requests``."""
+def page(browser, live_server, request):
+    """A fresh browser tab (own cookies) that records every request URL in ``page.requests``.
+
+    When the test fails, a screenshot of the page is saved under ``BROWSER_ARTIFACTS``
+    (default ``/tmp/browser-failures``) and its path printed, to see what the browser saw.
+    """
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     tab.requests = []
     tab.on("request", lambda request: tab.requests.append(request.url))
     yield tab
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        folder = os.environ.get("BROWSER_ARTIFACTS", "/tmp/browser-failures")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, request.node.name + ".png")
+        try:
+            tab.screenshot(path=path, full_page=True)
+            print("Screenshot of the failed page: {} (at {})".format(path, tab.url))
+        except Exception as error:  # the page may be gone with the failure; the report matters more
+            print("No screenshot of the failed page: {}".format(error))
     context.close()
 
 
