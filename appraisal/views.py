@@ -73,6 +73,15 @@ class RoundEditView(generic.ObjectEditView):
     queryset = AppraisalRound.objects.all()
     form_class = AppraisalRoundForm
 
+    def get_object(self, action="view", lock=False):
+        # Visible (a round covering the user's organizations) but not theirs to change: 403, not 404.
+        appraisal_round = services.get_round_or_404(self.request.user, self.kwargs["pk"])
+        if not scope.allows(self.request.user, action, AppraisalRound, appraisal_round.organization):
+            raise PermissionDenied(_("You may not change this round."))
+        if lock:
+            appraisal_round = AppraisalRound.objects.select_for_update().get(pk=appraisal_round.pk)
+        return appraisal_round
+
 
 class RoundDetailView(RoundScopedMixin, generic.View):
     """A round: per organization the participants and ratings by status, with the workflow buttons."""

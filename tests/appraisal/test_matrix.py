@@ -106,6 +106,14 @@ class TestAppraisalMatrix(MatrixTests):
         Case("GET", "/appraisal/{round}/objections/", everyone(200, reader=403, anonymous=302), api=False),
         Case("GET", "/appraisal/{round}/report.xlsx", everyone(200, reader=403, anonymous=302), api=False),
         Case("GET", "/appraisal/disposals/", everyone(200, reader=403, anonymous=302), api=False),
+        Case("GET", "/appraisal/{round}/edit/", everyone(403, city_admin=200, anonymous=302), api=False),
+        Case(
+            "POST",
+            "/appraisal/{round}/edit/",
+            everyone(403, city_admin=400, anonymous=302),
+            data={"name": ""},
+            api=False,
+        ),
         Case("GET", "/appraisal/add/", everyone(403, city_admin=200, county_staff=200, anonymous=302), api=False),
         Case("GET", "/appraisal/ratings/{rating_a}/disposal/", everyone(200, secretary_b=404, reader=403, anonymous=302), api=False),
         Case(

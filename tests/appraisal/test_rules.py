@@ -154,3 +154,14 @@ def test_removal_takes_the_member_off_the_roster(city_round, people, users):
     services.save_disposal(decision, users["county_staff"])
     member.refresh_from_db()
     assert (member.left_on, member.exit_reason) == (datetime.date(2026, 4, 1), "removal")
+
+
+def test_every_change_of_a_rating_is_in_its_history(approved, city_round, users, client_as):
+    from portal.audit import history_for
+
+    labels = [event.pgh_label for event in history_for(approved)]
+    # insert (entered), then submit, publicize, approve: one event each, newest first.
+    assert labels.count("update") == 3 and labels[-1] == "insert"
+    services.reopen(city_round, users["city_admin"], approved.organization, "Entered against the wrong member")
+    latest = history_for(approved)[0]
+    assert latest.pgh_label == "update" and latest.pgh_diff["status"] == ["approved", "draft"]
