@@ -119,3 +119,24 @@ def test_lockout_page_is_the_portals_own(client, users, settings):
     assert response.status_code == 429
     page = response.content.decode()
     assert 'id="locked-out"' in page and "账号已锁定" in page
+
+
+@browser_test
+def test_every_menu_page_comes_from_the_portal_alone(live_server, users, tree, page, log_in):
+    """The dashboard and each page of the main menu open, in both languages, without asking any other host."""
+    log_in(page, "city_admin")
+    menu = page.locator("#main-nav a.nav-link")
+    urls = menu.evaluate_all("links => links.map(link => link.href)")
+    assert urls, "the city administrator sees a menu"
+    urls.insert(0, live_server.url + "/")  # the dashboard (charts) is the brand's link
+    for language in ("en", "zh-hans"):
+        page.goto(live_server.url + "/")
+        if page.locator("#language-select").input_value() != language:
+            with page.expect_navigation():
+                page.locator("#language-select").select_option(language)
+        for url in urls:
+            response = page.goto(url)
+            assert response.status == 200, "{} answered {}".format(url, response.status)
+            page.wait_for_load_state("networkidle")
+            assert page.locator("main h1").count() >= 1, "{} has a heading".format(url)
+    assert_only_local(page)
