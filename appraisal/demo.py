@@ -21,7 +21,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from appraisal import services
-from appraisal.choices import DisposalKindChoices, RatingChoices, RatingStatusChoices, RoundStatusChoices
+from appraisal.choices import (
+    CorrectionOutcomeChoices,
+    DisposalKindChoices,
+    RatingChoices,
+    RatingStatusChoices,
+    RoundStatusChoices,
+)
 from appraisal.models import AppraisalRound, DisposalDecision, Objection, Participant, Rating, WorkflowStep
 from members.models import Member, Organization
 
@@ -157,9 +163,14 @@ def _disposals(rng, appraisal_round):
         if kind == DisposalKindChoices.LIMITED_CORRECTION:
             decision.correction_months = 6 if index % 3 else 12
             decision.committee_approved_on = meeting + datetime.timedelta(days=7)
-            # A few reviews fall due around today, so the "due or overdue" page has something to show.
+            # A few reviews fall due around today, so the "due or overdue" page has something to show;
+            # the others were reviewed long ago (one member did not correct).
             if index % 4 == 0:
                 decision.review_on = today + datetime.timedelta(days=rng.randint(-20, 20))
+            else:
+                decision.review_outcome = (
+                    CorrectionOutcomeChoices.NOT_CORRECTED if index == 7 else CorrectionOutcomeChoices.CORRECTED
+                )
         decision.full_clean()
         decisions.append(decision)
     DisposalDecision.objects.bulk_create(decisions)

@@ -24,6 +24,10 @@ class DisposalDecisionTable(Table):
         Column("rating.round.name", _("Round")),
         Column("kind", _("Disposal")),
         Column("review_on", _("Review on")),
-        Column("review_outcome", _("Review outcome")),
+        # Only a limited-time correction is reviewed.
+        Column(
+            lambda decision: decision.get_review_outcome_display() if decision.kind == "limited_correction" else "",
+            _("Review outcome"),
+        ),
         Column("committee_approved_on", _("Approved by the higher committee on")),
     )

@@ -6,6 +6,7 @@ import pytest
 
 from appraisal import demo
 from appraisal.models import AppraisalRound, DisposalDecision, Rating
+from members.models import Member
 from tests.appraisal.conftest import make_member
 from tests.conftest import make_org
 
@@ -22,8 +23,22 @@ def test_skips_with_a_message_without_the_roster(tree):
 def test_reproduces_the_seed_shares_and_is_idempotent(tree, monkeypatch):
     root = make_org("ZZ-JG", "working_committee")
     branch = make_org("ZZ-JG-B01", "branch", root)
-    for _index in range(92):
-        make_member(branch)
+    template = make_member(branch)
+    Member.objects.bulk_create(
+        [
+            Member(
+                name="Demo {}".format(index),
+                gender="female",
+                birth_date=template.birth_date,
+                id_number="3501021990{:08d}".format(index),
+                organization=branch,
+                status="formal",
+                joined_on=template.joined_on,
+                full_member_on=template.full_member_on,
+            )
+            for index in range(499)
+        ]
+    )
     make_member(branch, status="probationary")
     fuzhou = make_org("FZ", "committee")
     community = make_org("FZ-1", "branch", fuzhou, sector="community")
@@ -34,10 +49,12 @@ def test_reproduces_the_seed_shares_and_is_idempotent(tree, monkeypatch):
     demo.load_demo(out)
     zhangzhou = AppraisalRound.objects.get(organization=root)
     ratings = Rating.objects.filter(round=zhangzhou)
-    # 92 formal members at the report's shares (9,208 → 92: 10 outstanding, 81 qualified, 1 rest).
-    assert ratings.count() == 92 and set(ratings.values_list("status", flat=True)) == {"approved"}
-    assert ratings.filter(rating="outstanding").count() == 1050 * 92 // 9208
-    assert DisposalDecision.objects.count() == ratings.filter(rating="unqualified").count()
+    # 500 formal members at the report's shares (9,208 → 500: 57 outstanding, 1 unqualified...).
+    assert ratings.count() == 500 and set(ratings.values_list("status", flat=True)) == {"approved"}
+    assert ratings.filter(rating="outstanding").count() == 1050 * 500 // 9208
+    assert ratings.filter(rating="unqualified").count() == 20 * 500 // 9208 == 1
+    decision = DisposalDecision.objects.get()
+    assert decision.rating.rating == "unqualified" and decision.branch_meeting_on and decision.votes_for
     assert AppraisalRound.objects.count() == 2
     assert Rating.objects.filter(round__organization=fuzhou).count() == 6
     assert "exists already" in out.getvalue()
