@@ -31,14 +31,16 @@ def run_rollup(self, run_id):
         raise self.retry(exc=busy, countdown=BUSY_RETRY_SECONDS) from None
 
 
-@shared_task(acks_late=True, time_limit=60)
+@shared_task(acks_late=True, time_limit=60, soft_time_limit=50)
 def scheduled_rollup():
     """Celery beat's nightly run (schedule in the database, editable in the admin)."""
     run, _created = engine.start_rollup()
     return run.pk
 
 
-@shared_task(acks_late=True, time_limit=600)
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=570)
 def thin_rollup_snapshots():
-    """Keep daily snapshots for 90 days, then one a month."""
+    """Keep daily snapshots for 90 days, then one a month; mark runs whose worker died as failed
+    (also done whenever a run is started), so the runs page never shows a dead run as running."""
+    engine.fail_stale_runs()
     return engine.thin_snapshots()

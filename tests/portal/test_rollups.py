@@ -334,3 +334,23 @@ def test_a_contributor_must_name_its_figures_plainly():
         Contributor(figure_set="ok", figures=["total", "total"], sql="SELECT 1")
     with pytest.raises(ValueError):
         Contributor(figure_set="ok", figures=[], sql="SELECT 1")
+
+
+@pytest.mark.django_db
+def test_the_daily_task_marks_dead_runs_failed_and_thins(tree):
+    from portal.tasks import thin_rollup_snapshots
+
+    dead = new_run(status=RollupStatusChoices.RUNNING, started_at=timezone.now())
+    assert thin_rollup_snapshots.delay().get() == 0
+    dead.refresh_from_db()
+    assert dead.status == RollupStatusChoices.FAILED
+
+
+@pytest.mark.django_db
+def test_beat_s_nightly_task_starts_a_run(tree, django_capture_on_commit_callbacks):
+    from portal.tasks import scheduled_rollup
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = scheduled_rollup.delay().get()
+    run = RollupRun.objects.get(pk=run_id)
+    assert run.status == RollupStatusChoices.SUCCEEDED and run.requested_by is None
