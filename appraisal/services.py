@@ -19,7 +19,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisal.choices import RatingChoices, RatingStatusChoices, WorkflowActionChoices
+from appraisal.choices import RatingChoices, RatingStatusChoices, RoundStatusChoices, WorkflowActionChoices
 from appraisal.models import (
     AppraisalRound,
     Objection,
@@ -120,6 +120,8 @@ def save_ratings(appraisal_round, user, rows):
     """
     if not isinstance(rows, list):
         raise ValidationError({"non_field_errors": [_("Send a list of ratings.")]})
+    if appraisal_round.status == RoundStatusChoices.CLOSED:
+        raise WorkflowConflict(_("The round is closed; it takes no more ratings."))
     errors = {}
     wanted = {}
     for index, row in enumerate(rows):

@@ -195,3 +195,10 @@ def test_secretary_cannot_read_another_branchs_rating(api_as, city_round, people
     rating = Rating.objects.first()
     assert api_as("secretary_a").get("/api/v1/ratings/{}/".format(rating.pk)).status_code == 404
     assert api_as("secretary_b").get("/api/v1/ratings/{}/".format(rating.pk)).status_code == 200
+
+
+def test_a_closed_round_takes_no_ratings(api_as, city_round, people):
+    city_round.status = "closed"
+    city_round.save()
+    assert rate(api_as("secretary_a"), city_round, people["A"]).status_code == 409
+    assert not Rating.objects.exists()
