@@ -15,7 +15,8 @@ import datetime
 import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -364,32 +365,6 @@ def reopen(appraisal_round, user, organization, reason):
     return count
 
 
-def organization_progress(appraisal_round, organizations):
-    """Ratings per status for each of ``organizations`` (their whole subtrees), one query per organization list."""
-    result = {org.pk: {status: 0 for status in RatingStatusChoices.values} for org in organizations}
-    if not organizations:
-        return result
-    by_path = {org.path: org.pk for org in organizations}
-    rows = (
-        Rating.objects.filter(round=appraisal_round)
-        .filter(_any_path_q(by_path))
-        .values("organization__path", "status")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
-        for path, pk in by_path.items():
-            if row["organization__path"].startswith(path):
-                result[pk][row["status"]] += row["n"]
-    return result
-
-
-def _any_path_q(paths):
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(organization__path__startswith=path)
-    return condition
-
-
 # --- objections and disposal -------------------------------------------------------------------
 
 @transaction.atomic
@@ -439,23 +414,16 @@ def save_disposal(decision, user):
     return decision
 
 
-def visible_rounds(user):
-    return AppraisalRound.objects.visible_to(user)
-
-
 def get_round_or_404(user, pk):
-    from django.http import Http404
-
+    """A round the user may see (held above them or inside their scope); 404 otherwise."""
     try:
-        return visible_rounds(user).select_related("organization").get(pk=pk)
+        return AppraisalRound.objects.visible_to(user).select_related("organization").get(pk=pk)
     except (AppraisalRound.DoesNotExist, ValueError, TypeError):
         raise Http404(_("Not found.")) from None
 
 
 def get_organization_or_404(user, code, appraisal_round=None):
     """An organization the user may see, inside the round's subtree (404 otherwise)."""
-    from django.http import Http404
-
     organization = scope.restrict(Organization.objects.all(), user, "view").filter(code=code).first()
     if organization is None or (
         appraisal_round is not None and not organization.path.startswith(appraisal_round.organization.path)
