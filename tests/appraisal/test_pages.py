@@ -129,14 +129,19 @@ def test_report_xlsx_has_one_row_per_organization_and_totals(client_as, city_rou
         {"member": people["A"][1].pk, "rating": "qualified"},
         {"member": people["B"][0].pk, "rating": "unqualified"},
     ])
+    DisposalDecision.objects.create(
+        rating=Rating.objects.get(member=people["B"][0]), organization=people["B"][0].organization, kind="removal"
+    )
     response = client_as("county_staff").get("/appraisal/{}/report.xlsx".format(city_round.pk))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [tuple(cell.value for cell in row) for row in sheet.iter_rows(min_row=4)]
     assert rows[0][:3] == ("Code", "Organization", "Members appraised")
-    assert rows[1] == ("BRANCH_A", "Branch_A", 2, 1, 1, 0, 0)
-    assert rows[2] == ("BRANCH_B", "Branch_B", 1, 0, 0, 0, 1)
-    assert rows[3][1:] == ("Total", 3, 1, 1, 0, 1)
+    assert rows[0][3:] == ("Outstanding", "Qualified", "Basically qualified", "Unqualified",
+                           "Limited-time correction", "Persuaded to withdraw", "Removal")
+    assert rows[1] == ("BRANCH_A", "Branch_A", 2, 1, 1, 0, 0, 0, 0, 0)
+    assert rows[2] == ("BRANCH_B", "Branch_B", 1, 0, 0, 0, 1, 0, 0, 1)
+    assert rows[3][1:] == ("Total", 3, 1, 1, 0, 1, 0, 0, 1)
     # A secretary's report holds only their branch.
     response = client_as("secretary_a").get("/appraisal/{}/report.xlsx".format(city_round.pk))
     rows = [tuple(cell.value for cell in row) for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=5)]
