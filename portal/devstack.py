@@ -41,9 +41,15 @@ class EmbeddedPostgres:
         return self
 
     def url(self, database):
-        uri = self.server.get_uri(database)
-        # postgresql://postgres:@/db?host=/socket → a form dj-database-url reads.
-        return uri.replace("postgresql://postgres:@/", "postgres://postgres@/")
+        """``postgres://postgres@<socket folder>:<port>/<database>``, the socket folder percent-encoded.
+
+        With the socket folder as the host (not a ``?host=`` option), Django's HOST and PORT are
+        filled in as for a TCP server, so code that builds a DSN from them works unchanged.
+        """
+        from urllib.parse import quote
+
+        info = self.server.get_postmaster_info()
+        return "postgres://postgres@{}:{}/{}".format(quote(str(info.socket_dir), safe=""), info.port, database)
 
     def ensure_database(self, name):
         import psycopg

@@ -53,9 +53,13 @@ def test_embedded_postgres_starts_serves_and_stops(tmp_path):
         server.ensure_database("portal")
         server.ensure_database("portal")  # a second `make run` reuses it
         url = server.url("portal")
-        assert url.startswith("postgres://postgres@/portal?host=")
+        assert url.startswith("postgres://postgres@%2F") and url.endswith("/portal")
         with psycopg.connect(url) as connection:
             assert connection.execute("SELECT current_database()").fetchone()[0] == "portal"
+        import dj_database_url
+
+        settings = dj_database_url.parse(url)
+        assert settings["HOST"].startswith("/") and settings["PORT"] and settings["NAME"] == "portal"
         pid = server.server.get_pid()
     finally:
         server.stop()
