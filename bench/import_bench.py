@@ -15,7 +15,8 @@ behind for inspection; ``--keep-database`` skips the re-creation). It
 4. times a plain ``COPY`` of the same rows into an equivalent table (``LIKE members_member INCLUDING
    ALL``: same columns, defaults, constraints and indexes, no audit trigger), and prints the ratio;
 5. runs the import of 10,000 and of N rows in fresh child processes and prints each one's peak RSS,
-   to show memory does not grow with the file.
+   to show memory does not grow with the file; then exports the N members as CSV and as XLSX in
+   fresh processes (time, size, peak RSS).
 """
 
 import argparse
@@ -229,10 +230,10 @@ def reset_members():
         cursor.execute("TRUNCATE members_member, members_memberevent CASCADE")
 
 
-def child_rss(rows, url, directory):
-    """Peak RSS (MiB) of a fresh process importing ``rows`` rows."""
+def child_output(arguments, url):
+    """The report line of a fresh process of this script run with ``arguments``."""
     output = subprocess.run(
-        [sys.executable, __file__, "--child", str(rows), "--directory", directory],
+        [sys.executable, __file__, *arguments],
         env={**os.environ, "DATABASE_URL": url},
         check=True,
         capture_output=True,
@@ -241,24 +242,50 @@ def child_rss(rows, url, directory):
     return [line for line in output.splitlines() if line.startswith("child")][-1]
 
 
-def child(rows, directory):
-    codes = list(__import__("members.models", fromlist=["Organization"]).Organization.objects.filter(kind="branch").values_list("code", flat=True))
+def child_rss(rows, url, directory, codes):
+    """Peak RSS (MiB) of a fresh process importing ``rows`` rows."""
     path = os.path.join(directory, "child-{}.csv".format(rows))
     write_rows(path, rows, codes)
+    return child_output(["--child", path], url)
+
+
+def child(path):
+    """Import ``path`` (written by the parent, so generating it does not count) in this fresh process."""
     reset_members()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     elapsed, result = run_import(path)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("child rows={} created={} seconds={:.2f} rss_before_import_mib={:.0f} peak_rss_mib={:.0f}".format(
-        rows, result.created, elapsed, before, peak))
+        result.created, result.created, elapsed, before, peak))
+
+
+def export_child(file_format):
+    """Export every member (the 100,000 the last child imported) as ``file_format``; time and peak RSS."""
+    from django.contrib.auth import get_user_model
+
+    from members.io.export import export_members
+    from members.models import Member
+
+    user = get_user_model().objects.get(username="bench_admin")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    response = export_members(Member.objects.all(), user, file_format)
+    size = 0
+    for piece in response.streaming_content if response.streaming else [response.content]:
+        size += len(piece)
+    response.close()
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("child export format={} rows={} bytes={} seconds={:.2f} rss_before_mib={:.0f} peak_rss_mib={:.0f}".format(
+        file_format, Member.objects.count(), size, elapsed, before, peak))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep-database", action="store_true", help="reuse the scratch database as it is")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--directory", help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--export-child", choices=["csv", "xlsx"], help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -266,7 +293,11 @@ def main():
 
     if arguments.child:
         setup_django(url)
-        child(arguments.child, arguments.directory)
+        child(arguments.child)
+        return
+    if arguments.export_child:
+        setup_django(url)
+        export_child(arguments.export_child)
         return
 
     bench_url, bench_name = scratch_url(url)
@@ -311,7 +342,10 @@ def main():
         print("ratio import (create) / COPY: {:.1f}x   import (update) / COPY: {:.1f}x".format(create / baseline, update / baseline))
 
         for rows in sorted({10_000, arguments.rows}):
-            print(child_rss(rows, bench_url, directory), flush=True)
+            print(child_rss(rows, bench_url, directory, codes), flush=True)
+        # The export streams too: all members (as many as the last child imported) as CSV and XLSX.
+        for file_format in ("csv", "xlsx"):
+            print(child_output(["--export-child", file_format], bench_url), flush=True)
     print("machine: {} CPUs, PostgreSQL at {}".format(os.cpu_count(), urlsplit(url).hostname))
 
 

@@ -27,19 +27,20 @@ MAX_ERRORS = 10_000
 IMPORT_TABLE = "member_import_rows"
 # The columns of the import table after ``row_number``, in the order RowChecker returns them.
 _TRACKS_ACTIVITY_SINCE = any(f.name == "activity_status_since" for f in Member._meta.concrete_fields)
+# Plain text columns: a bad row is copied too (for the checks across rows), whatever its length.
 _IMPORT_COLUMNS = (
-    ("name", "varchar(100)"),
-    ("gender", "varchar(10)"),
+    ("name", "text"),
+    ("gender", "text"),
     ("birth_date", "date"),
-    ("id_number", "varchar(18)"),
-    ("phone", "varchar(20)"),
+    ("id_number", "text"),
+    ("phone", "text"),
     ("organization_id", "bigint"),
-    ("status", "varchar(20)"),
+    ("status", "text"),
     ("joined_on", "date"),
     ("full_member_on", "date"),
-    ("categories", "varchar(20)[]"),
-    ("activity_status", "varchar(20)"),
-    ("enterprise", "varchar(18)"),
+    ("categories", "text[]"),
+    ("activity_status", "text"),
+    ("enterprise", "text"),
     ("is_pocket", "boolean"),
 )
 
@@ -122,11 +123,11 @@ def import_members(uploaded, user, dry_run=False):
                 cursor.execute("SET LOCAL pgtrigger.ignore = '{}'")
                 _create_import_table(cursor)
                 row_count = _copy_rows(cursor, rows, checker, errors)
-                if row_count == 0 and not errors:
+                if row_count == 0:
                     transaction.set_rollback(True)
                     return _file_error(_("The file has no data rows."))
-                if not errors:
-                    errors.add(_rows_outside_scope(cursor, user))
+                errors.add(_duplicates(cursor))
+                errors.add(_rows_outside_scope(cursor, user))
                 if errors:
                     transaction.set_rollback(True)
                     result.errors = errors.result()
@@ -156,29 +157,39 @@ def _create_import_table(cursor):
 
 
 def _copy_rows(cursor, rows, checker, errors):
-    """Check every row; ``COPY`` the good ones into the import table until the first bad one (after
-    that the run will be rolled back anyway, so rows are only checked). Returns the row count."""
+    """Check every row and ``COPY`` it into the import table (a bad row too, with NULL where a field
+    could not be read, so duplicates and members are matched across the whole file in SQL).
+    Returns the row count."""
     count = 0
     names = ", ".join(["row_number"] + [name for name, _kind in _IMPORT_COLUMNS])
     batch = []
     # Django's cursor wraps psycopg's; COPY is psycopg's own API. Rows go in COPY's text format,
     # written in batches (formatting them here is several times faster than psycopg's write_row).
     with cursor.cursor.copy("COPY {table} ({names}) FROM STDIN".format(table=IMPORT_TABLE, names=names)) as copy:
-        failed = False
         for number, cells in rows:
             count += 1
             values, row_errors = checker.check(number, cells)
             if row_errors:
                 errors.add(row_errors)
-                failed = True
-            elif not failed:
-                batch.append(_copy_line(values))
-                if len(batch) >= 1000:
-                    copy.write("".join(batch))
-                    batch = []
-        if batch and not failed:
+            batch.append(_copy_line(values))
+            if len(batch) >= 1000:
+                copy.write("".join(batch))
+                batch = []
+        if batch:
             copy.write("".join(batch))
     return count
+
+
+def _duplicates(cursor):
+    """Errors for every row whose ID number an earlier row of the file already has."""
+    cursor.execute(
+        "SELECT row_number, first_row FROM (SELECT row_number, min(row_number) OVER (PARTITION BY id_number) AS first_row"
+        " FROM {table} WHERE id_number IS NOT NULL) numbered WHERE row_number <> first_row".format(table=IMPORT_TABLE)
+    )
+    return [
+        {"row": row, "field": "id_number", "message": _("The same ID number is already on row {row}.").format(row=first)}
+        for row, first in cursor.fetchall()
+    ]
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -193,26 +204,30 @@ def _copy_text(value):
     return value
 
 
+def _copy_date(value):
+    return value.isoformat() if value is not None else "\\N"
+
+
 def _copy_line(values):
     (number, name, gender, birth_date, id_number, phone, organization_id, status, joined_on, full_member_on,
      categories, activity_status, enterprise, is_pocket) = values
     # Choice values, validated ID numbers, credit codes, dates and numbers never need escaping;
-    # names and phones may hold anything.
+    # names and phones may hold anything. A field that could not be read is NULL.
     return "\t".join(
         (
             str(number),
             _copy_text(name),
-            gender,
-            birth_date.isoformat(),
-            id_number,
+            gender or "\\N",
+            _copy_date(birth_date),
+            id_number or "\\N",
             _copy_text(phone),
-            str(organization_id),
-            status,
-            joined_on.isoformat(),
-            full_member_on.isoformat() if full_member_on else "\\N",
+            str(organization_id) if organization_id is not None else "\\N",
+            status or "\\N",
+            _copy_date(joined_on),
+            _copy_date(full_member_on),
             "{" + ",".join(categories) + "}",
-            activity_status,
-            enterprise or "\\N",
+            activity_status or "\\N",
+            _copy_text(enterprise),
             "t" if is_pocket else "f",
         )
     ) + "\n"
@@ -274,7 +289,8 @@ def _write(cursor):
             table=table,
             rows=IMPORT_TABLE,
             assignments=", ".join(assignments),
-            old=", ".join("m." + name for name in imported),
+            # (text[] against the column's varchar[] needs the cast; the other text columns compare as they are)
+            old=", ".join("m.categories::text[]" if name == "categories" else "m." + name for name in imported),
             new=", ".join("t." + name for name in imported),
         ),
         params,

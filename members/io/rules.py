@@ -6,8 +6,9 @@ scope), then held against ``Member.clean()``'s rules (GB 11643 ID numbers and GB
 birth date and gender as written in the ID number, joining age and dates, a formal member's
 ``full_member_on`` after ``joined_on``, ...): first by ``passes_member_rules``, plain arithmetic,
 and, for a row that fails it, by the real ``Member.clean()``, whose messages are reported.
-What only the database knows (whether an ID number belongs to a current member, and whether the
-caller may change that member) is checked afterwards in SQL by ``members.io.importer``.
+What is checked across rows or needs the database (the same ID number twice in the file, an ID
+number of a current member, and whether the caller may change that member) is checked afterwards
+in SQL by ``members.io.importer``.
 """
 
 import datetime
@@ -143,7 +144,8 @@ def passes_member_rules(today, gender, birth_date, id_number, phone, status, joi
 
 
 class RowChecker:
-    """Checks rows one by one; remembers the ID numbers seen so far to find duplicates in the file.
+    """Checks rows one by one, keeping nothing of earlier rows (duplicate ID numbers inside the file
+    are found afterwards in SQL, so memory does not grow with the file).
 
     Each row is first parsed field by field (required, choices, lengths, dates, the organization
     code), then held against the roster's ``Member.clean()`` rules: a fast arithmetic check for the
@@ -157,11 +159,11 @@ class RowChecker:
         self.positions = [positions[name] for name in COLUMNS]
         self.width = max(self.positions) + 1
         self.organizations = organizations
-        self.seen_id_numbers = {}
         self.today = today or timezone.localdate()
 
     def check(self, number, cells):
-        """``(values, errors)``: the row as a tuple for the import table, or None and its errors."""
+        """``(values, errors)``: the row as a tuple for the import table (None where a field could
+        not be read, the ID number None when it is not valid) and its errors (None when valid)."""
         if len(cells) < self.width:
             cells = list(cells) + [""] * (self.width - len(cells))
         (
@@ -213,10 +215,11 @@ class RowChecker:
             categories = []
             for category in categories_text.split(CATEGORY_SEPARATOR):
                 category = category.strip().lower()
-                if category and category not in categories:
-                    categories.append(category)
-                    if category not in _CATEGORIES:
-                        errors.setdefault("categories", _not_a_choice(category, _CATEGORIES))
+                if category in _CATEGORIES:
+                    if category not in categories:
+                        categories.append(category)
+                elif category:
+                    errors.setdefault("categories", _not_a_choice(category, _CATEGORIES))
         else:
             categories = []
         activity_status = activity_status.lower() or ActivityStatusChoices.NORMAL
@@ -245,13 +248,11 @@ class RowChecker:
                 enterprise=enterprise,
             )
 
-        if "id_number" not in errors:
-            first_row = self.seen_id_numbers.setdefault(id_number, number)
-            if first_row != number:
-                errors["id_number"] = _("The same ID number is already on row {row}.").format(row=first_row)
-
+        row_errors = None
         if errors:
-            return None, [{"row": number, "field": field, "message": str(message)} for field, message in errors.items()]
+            row_errors = [{"row": number, "field": field, "message": str(message)} for field, message in errors.items()]
+            if "id_number" in errors:
+                id_number = None  # left out of the duplicate and member matching done in SQL
         return (
             number,
             name,
@@ -267,7 +268,7 @@ class RowChecker:
             activity_status,
             enterprise,
             is_pocket,
-        ), None
+        ), row_errors
 
     @staticmethod
     def _member_clean_errors(errors, **values):

@@ -178,6 +178,17 @@ def test_mixed_file_reports_every_bad_row_and_writes_nothing(api_as):
     assert not Member.objects.exists()
 
 
+def test_duplicates_are_found_across_bad_rows_too(api_as):
+    rows = [
+        row(name=""),  # bad, but its ID number is valid and counts
+        row(id_number=id_number(sequence="125"), name="x" * 500, categories='{a,"b"}\\', enterprise="\t{bad}"),
+        row(),  # the same ID number as row 1
+    ]
+    response = post(api_as("secretary_a"), csv_bytes(rows))
+    assert errors_of(response) == [(1, "name"), (2, "name"), (2, "categories"), (2, "enterprise"), (3, "id_number")]
+    assert "row 1" in response.json()["errors"][-1]["message"]
+
+
 def test_blank_lines_are_skipped_but_counted(api_as):
     data = csv_bytes([row(), row(id_number=id_number(sequence="125"), gender="x")])
     lines = data.split(b"\r\n")
