@@ -1,6 +1,7 @@
 """Columns of the organization and member list pages."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.choices import MemberCategoryChoices
 from portal.tables import Column, Table
@@ -36,7 +37,7 @@ class MemberTable(Table):
     rights on that member (decided in Python from the cached scope: no query per row)."""
 
     columns = (
-        Column("name", _("Name"), link=True),
+        Column("name", pgettext_lazy("person", "Name"), link=True),
         Column("gender", _("Gender")),
         Column("shown_id_number", _("ID number"), css="font-monospace"),
         Column("shown_phone", _("Phone"), css="font-monospace"),

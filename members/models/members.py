@@ -12,6 +12,7 @@ from django.db.models.functions import Reverse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.choices import (
     ActivityStatusChoices,
@@ -103,7 +104,8 @@ class Member(ScopedModel):
         "reader": set(),
     }
 
-    name = models.CharField(_("name"), max_length=100, db_index=True)
+    # A person's name (姓名), not an organization's (名称): the same English word, another Chinese one.
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100, db_index=True)
     gender = models.CharField(_("gender"), max_length=10, choices=GenderChoices.choices)
     birth_date = models.DateField(_("birth date"))
     id_number = models.CharField(_("ID number"), max_length=18)
