@@ -1,11 +1,11 @@
 """Importing a roster file set-based: one streaming pass in Python, then a few SQL statements.
 
 1. The file is read row by row (``members.io.reading``) and each row checked (``members.io.rules``);
-   valid rows go straight into a temporary table through ``COPY`` while later rows are still being
-   read, so memory stays flat whatever the file size (only the ID numbers seen are kept, to find
-   duplicates inside the file).
-2. SQL then matches the rows to current members by ID number (those rows update the member) and
-   reports a match the caller may not change like any other bad row.
+   every row goes straight into a temporary table through ``COPY`` while later rows are still being
+   read (a bad row too, NULL where a field could not be read), so memory stays flat whatever the
+   file size: nothing of earlier rows is kept but their errors.
+2. SQL then finds ID numbers that appear twice in the file, matches the rows to current members by
+   ID number (those rows update the member) and reports a match the caller may not change.
 3. If any row is bad, or on a dry run, the transaction is rolled back: nothing is written.
    Otherwise one ``UPDATE ... FROM`` and one ``INSERT ... SELECT`` write everything; the audit
    triggers (pghistory) record every row with who imported it.
