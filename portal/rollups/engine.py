@@ -2,12 +2,14 @@
 
 A run, set-based from start to end:
 
-1. each contributor's SQL counts its leaf rows per organization (one ``GROUP BY``);
+1. each contributor's SQL counts its leaf rows per organization (one ``GROUP BY``, into a
+   temporary table so PostgreSQL may run it with parallel workers);
 2. every organization's row is fanned out to all its ancestors: the ancestor at level ``i`` is
    the one whose path equals ``substr(path, 1, 6 * i)`` (the materialized path holds six
-   characters per level), so one ``generate_series`` over the depth and one ``GROUP BY`` of the
+   characters per level), so one ``generate_series`` over the levels and one ``GROUP BY`` of the
    ancestor path add everything up; one hash join then turns paths back into organization ids;
-3. the sums are written with ``INSERT ... SELECT`` straight from that query.
+3. the sums are written with ``INSERT ... SELECT`` straight from that query, one integer array
+   per (organization, figure set, key).
 
 No query per organization, no ``LIKE`` join. All contributors and the run's ``succeeded`` mark
 commit together: readers only read succeeded runs, so they see the previous snapshot until the
@@ -23,6 +25,7 @@ import json
 import logging
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -38,9 +41,6 @@ PATH_STEP = 6  # characters per level of members_organization.path (members.mode
 LOCK_NAMESPACE = 74_110
 RUN_LOCK = (LOCK_NAMESPACE, 1)
 START_LOCK = (LOCK_NAMESPACE, 2)
-# jsonb_build_object takes at most 100 arguments: build the counts in chunks of 50 pairs.
-_PAIRS_PER_CALL = 50
-ORGANIZATION_TABLE = "members_organization"
 
 
 class RollupBusy(Exception):
@@ -49,6 +49,11 @@ class RollupBusy(Exception):
 
 def _figure_table():
     return connection.ops.quote_name(RollupFigure._meta.db_table)
+
+
+def _organization_table():
+    # portal never imports an app by name: the tree's table comes from the app registry.
+    return connection.ops.quote_name(apps.get_model("members", "Organization")._meta.db_table)
 
 
 LEAF_TABLE = "portal_rollup_leaf"
@@ -108,7 +113,7 @@ def rollup_statements(contributor, context):
         key_select="leaf.key, " if contributor.keyed else "",
         sums=sums,
         leaf=LEAF_TABLE,
-        organizations=ORGANIZATION_TABLE,
+        organizations=_organization_table(),
         key_group=", 2" if contributor.keyed else "",
     )
     insert_params = [context.run_id, contributor.figure_set, context.max_depth]
@@ -125,7 +130,7 @@ def compute_snapshot(run, today=None):
     Call inside a transaction (``execute_run`` does): it writes but does not commit.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(max(depth), 1) FROM {}".format(ORGANIZATION_TABLE))
+        cursor.execute("SELECT coalesce(max(depth), 1) FROM {}".format(_organization_table()))
         max_depth = cursor.fetchone()[0]
     context = RollupContext(run_id=run.pk, today=today or timezone.localdate(), max_depth=max_depth)
     rows = 0
