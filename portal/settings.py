@@ -185,6 +185,7 @@ SPECTACULAR_SETTINGS = {
         "MemberStatusEnum": "members.choices.MemberStatusChoices",
         "TransferStatusEnum": "members.choices.TransferStatusChoices",
         "ExitReasonEnum": "members.choices.ExitReasonChoices",
+        "RollupRunStatusEnum": "portal.models.rollups.RollupStatusChoices",
     },
 }
 
