@@ -6,6 +6,7 @@ by ``restrict(..., "view_stats")``: their subtree only, 404 outside.
 """
 
 import datetime
+import re
 
 from django.apps import apps
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -233,6 +234,11 @@ class DashboardView(HomeView):
         }
 
 
+def sheet_title(title):
+    """A worksheet name Excel accepts: at most 31 characters, none of : \\ / ? * [ ]."""
+    return re.sub(r"[:\\/?*\[\]]", " ", str(title)).strip()[:31] or "Sheet"
+
+
 class _Rows(list):
     """A list that ``portal.export`` can read like a queryset."""
 
@@ -261,7 +267,9 @@ class DashboardTableView(LoginRequiredMixin, View):
             ExportColumn("value", gettext_lazy("Count"), lambda row: row[1]),
         ]
         filename = "{}-{}".format(organization.code, table)
-        return export_response(_Rows(chart["rows"]), columns, "xlsx", filename, header="labels", title=chart["title"])
+        return export_response(
+            _Rows(chart["rows"]), columns, "xlsx", filename, header="labels", title=sheet_title(chart["title"])
+        )
 
 
 class FigureReportView(LoginRequiredMixin, View):
@@ -301,7 +309,9 @@ class FigureReportView(LoginRequiredMixin, View):
             for name in contributor.figures
         ]
         filename = "{}-{}-{}".format(organization.code, contributor.figure_set, timezone.localdate(run.started_at))
-        return export_response(rows, columns, "xlsx", filename, header="labels", title=contributor.label or contributor.figure_set)
+        return export_response(
+            rows, columns, "xlsx", filename, header="labels", title=sheet_title(contributor.label or contributor.figure_set)
+        )
 
 
 class RollupRunListView(LoginRequiredMixin, ListView):
@@ -336,6 +346,6 @@ class RollupStartView(LoginRequiredMixin, View):
         else:
             messages.info(request, _("Rollup run #{id} is already in progress.").format(id=run.pk))
         target = request.POST.get("next") or ""
-        if not target.startswith("/") or target.startswith("//"):
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             target = reverse("rollup_runs")
         return HttpResponseRedirect(target)

@@ -148,7 +148,9 @@ def test_the_run_button_starts_one_run_and_the_runs_page_lists_it(tree, users, c
     assert response.status_code == 302 and response["Location"] == "/?org=COUNTY"
     assert len(callbacks) == 1
     run = RollupRun.objects.get()
-    client.post("/rollups/start/", {"next": "https://elsewhere.example/"})
+    for elsewhere in ("https://elsewhere.example/", "//elsewhere.example/", "/\\elsewhere.example/"):
+        again = client.post("/rollups/start/", {"next": elsewhere})
+        assert again["Location"] == "/rollups/"  # never sent off the portal
     assert RollupRun.objects.count() == 1  # the run in progress is reported, not doubled
     page = client.get("/rollups/")
     assert page.status_code == 200
