@@ -3,24 +3,8 @@ imported again), ID numbers and phones masked for whoever may not see that membe
 
 from django.utils.translation import gettext_lazy as _
 
+from members.io.rules import COLUMNS
 from portal.export import ExportColumn, export_response
-
-
-EXPORTED_FIELDS = (
-    "name",
-    "gender",
-    "birth_date",
-    "id_number",
-    "phone",
-    "organization",
-    "status",
-    "joined_on",
-    "full_member_on",
-    "categories",
-    "activity_status",
-    "enterprise",
-    "is_pocket",
-)
 
 
 def member_columns(user):
@@ -51,7 +35,7 @@ def export_members(queryset, user, file_format):
     queryset = (
         queryset.select_related("organization")
         # (Organization.__init__ reads parent_id: deferring it would cost a query per row.)
-        .only(*EXPORTED_FIELDS, "organization__code", "organization__path", "organization__kind", "organization__parent")
+        .only(*COLUMNS, "organization__code", "organization__path", "organization__kind", "organization__parent")
         .order_by("organization__path", "name", "pk")
     )
     return export_response(queryset, member_columns(user), file_format, "members", title=_("Party members"))

@@ -25,7 +25,8 @@ from members.models import Member
 from members.models.members import _PHONE_PATTERN as _PHONE_SHAPE
 from members.models.members import MINIMUM_JOINING_AGE, add_years
 
-# API.md "Import": the header row, in any order.
+# API.md "Import": the header row, in any order. Spelled out rather than derived from
+# MEMBER_EDITABLE_FIELDS: the file format is a contract and must not grow when the model does.
 COLUMNS = (
     "name",
     "gender",
