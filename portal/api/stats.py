@@ -32,6 +32,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from portal import scope
+from portal.api.schema import AutoSchema
 from portal.choices import RoleChoices
 from portal.models import RollupRun
 from portal.rollups import engine, nest
@@ -117,9 +118,21 @@ def stats_organization(user, code):
     return found[0]
 
 
+class StatisticsSchema(AutoSchema):
+    """The OpenAPI operation of a statistics view, from its attributes: ``summary``, the query
+    string of ``query_serializer_class`` and the answer of ``serializer_class``."""
+
+    def get_summary(self):
+        return getattr(self.view, "summary", None) or super().get_summary()
+
+    def get_override_parameters(self):
+        return [self.view.query_serializer_class, *super().get_override_parameters()]
+
+
 class StatisticsView(APIView):
     """One figure set of one organization's subtree, read from a rollup snapshot.
 
+    Its OpenAPI operation comes from the same attributes (``StatisticsSchema``).
     Queries: the caller's role assignments (once per request), then ONE query for the
     organization (scope-checked), the snapshot run and its row of figures
     (``engine.read_snapshot``). Subclasses set ``figure_set`` and
@@ -128,6 +141,8 @@ class StatisticsView(APIView):
     """
 
     permission_classes = [StatisticsPermission]
+    schema = StatisticsSchema()
+    summary = None
     figure_set = None
     serializer_class = None
     query_serializer_class = StatisticsQuerySerializer
@@ -158,29 +173,21 @@ class StatisticsView(APIView):
 
 
 class OrganizationStatisticsView(StatisticsView):
+    """The organizations of ``org``'s subtree (itself included) in the snapshot: how many, of which
+    kind, and how many active ones had their term of office run out when it was taken."""
+
+    summary = "Organizations of a subtree: total, by kind, term overdue"
     figure_set = "organizations"
     serializer_class = OrganizationStatisticsSerializer
 
-    @extend_schema(
-        summary="Organizations of a subtree: total, by kind, term overdue",
-        parameters=[StatisticsQuerySerializer],
-        responses={200: OrganizationStatisticsSerializer},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
 
 class MemberStatisticsView(StatisticsView):
+    """The current members (not left) of ``org``'s subtree in the snapshot: how many, by status, by
+    category (a member counts in each of their categories), by activity status, and pocket members."""
+
+    summary = "Current members of a subtree: total, by status, category and activity status, pocket"
     figure_set = "members"
     serializer_class = MemberStatisticsSerializer
-
-    @extend_schema(
-        summary="Current members of a subtree: total, by status, category and activity status, pocket",
-        parameters=[StatisticsQuerySerializer],
-        responses={200: MemberStatisticsSerializer},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class RollupRunSerializer(serializers.ModelSerializer):

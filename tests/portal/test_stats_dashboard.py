@@ -10,13 +10,7 @@ from openpyxl import load_workbook
 from portal.models import RollupRun
 from tests.matrix import Case, MatrixTests, everyone
 from tests.portal.test_rollups import run_now
-from tests.portal.test_stats_api import populate
-
-
-@pytest.fixture
-def snapshot(tree, users):
-    populate(tree)
-    return run_now(today=datetime.date(2025, 6, 1))
+from tests.portal.test_stats_api import snapshot  # noqa: F401  (the fixture: figures of a known world)
 
 
 class TestDashboardMatrix(MatrixTests):
