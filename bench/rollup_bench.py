@@ -13,7 +13,9 @@ prints:
 3. their ratio (goal: at most 3x), each the median of ``--repeat`` alternating timings;
 4. the median latency of ``GET /api/v1/stats/members/?org=<a county>`` beside a trivial DRF endpoint
    (same authentication, permission and renderer, answers ``{"ok": true}``), both with a token,
-   through the same Django handler, alternating (goal: at most 1.5x).
+   alternating (goal: at most 1.5x): once through Django's handler in this process (the
+   framework's and the view's own cost only), and once over HTTP from a real gunicorn server
+   on 127.0.0.1 (what a client sees; one sync worker, a new connection per request).
 """
 
 import argparse
@@ -77,20 +79,59 @@ def time_rollup():
 
 
 def trivial_urlconf():
-    """The portal's URLs plus a trivial endpoint with the same DRF defaults."""
-    import types
+    """The portal's URLs plus a trivial endpoint with the same DRF defaults (bench/bench_urls.py)."""
+    return "bench_urls"
 
-    from django.urls import include, path
-    from rest_framework.response import Response
-    from rest_framework.views import APIView
 
-    class Ping(APIView):
-        def get(self, request):
-            return Response({"ok": True})
+def time_endpoints_over_http(requests, key, stats_url, ping_url):
+    """Median latencies of both URLs served by a real gunicorn on 127.0.0.1 (a free port)."""
+    import http.client
+    import socket
+    import subprocess
 
-    module = types.ModuleType("rollup_bench_urls")
-    module.urlpatterns = [path("bench/ping/", Ping.as_view()), path("", include("portal.urls"))]
-    return module
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "bench_wsgi:application", "--pythonpath", str(ROOT / "bench"),
+         "--bind", "127.0.0.1:{}".format(port), "--workers", "1", "--log-level", "warning"],
+        cwd=ROOT, env=dict(os.environ),
+    )
+    headers = {"Authorization": "Token " + key}
+
+    def fetch(url):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        started = time.perf_counter()
+        connection.request("GET", url, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return response.status, elapsed
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if fetch(ping_url)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("gunicorn did not come up for the HTTP measurement")
+            time.sleep(0.2)
+        for url in (stats_url, ping_url):  # warm up
+            for _ in range(20):
+                status, _elapsed = fetch(url)
+                assert status == 200, (url, status)
+        timings = {stats_url: [], ping_url: []}
+        for _ in range(requests):
+            for url in (stats_url, ping_url):
+                timings[url].append(fetch(url)[1])
+        return statistics.median(timings[stats_url]), statistics.median(timings[ping_url])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def time_endpoints(requests, county_code):
@@ -122,7 +163,8 @@ def time_endpoints(requests, county_code):
             started = time.perf_counter()
             client.get(url)
             timings[url].append(time.perf_counter() - started)
-    return statistics.median(timings[stats_url]), statistics.median(timings[ping_url]), stats_url
+    http_stats, http_ping = time_endpoints_over_http(requests, key, stats_url, ping_url)
+    return statistics.median(timings[stats_url]), statistics.median(timings[ping_url]), stats_url, http_stats, http_ping
 
 
 def main():
@@ -162,10 +204,15 @@ def main():
     print("ratio rollup / floor:                      {:.2f}x (goal <= 3x)".format(rollup / floor))
 
     county_code = Organization.objects.filter(depth=3).order_by("code").values_list("code", flat=True).first()
-    stats, ping, stats_url = time_endpoints(args.requests, county_code)
-    print("GET {} median: {:.2f} ms".format(stats_url, stats * 1000))
-    print("GET trivial DRF endpoint median:             {:.2f} ms".format(ping * 1000))
-    print("ratio stats / trivial:                       {:.2f}x (goal <= 1.5x)".format(stats / ping))
+    stats, ping, stats_url, http_stats, http_ping = time_endpoints(args.requests, county_code)
+    print("In process (Django handler, no HTTP):")
+    print("  GET {} median: {:.2f} ms".format(stats_url, stats * 1000))
+    print("  GET trivial DRF endpoint median:             {:.2f} ms".format(ping * 1000))
+    print("  ratio stats / trivial:                       {:.2f}x (goal <= 1.5x)".format(stats / ping))
+    print("Over HTTP (gunicorn on 127.0.0.1, one sync worker):")
+    print("  GET {} median: {:.2f} ms".format(stats_url, http_stats * 1000))
+    print("  GET trivial DRF endpoint median:             {:.2f} ms".format(http_ping * 1000))
+    print("  ratio stats / trivial:                       {:.2f}x (goal <= 1.5x)".format(http_stats / http_ping))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Token login and logout for API clients (API.md "Auth")."""
 
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
@@ -48,6 +49,8 @@ class TokenLoginView(APIView):
         )
         if user is None or not user.is_active:
             raise serializers.ValidationError({"non_field_errors": [_("Wrong user name or password.")]})
+        # Expired tokens are not cleaned on every request (see TokenAuthentication): do it here.
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user)
         return Response({"token": token, "expiry": instance.expiry}, status=status.HTTP_201_CREATED)
 

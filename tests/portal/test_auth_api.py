@@ -1,6 +1,8 @@
 """API token login and logout (API.md "Auth")."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -61,3 +63,24 @@ def test_session_auth_enforces_csrf(users):
     )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
+
+
+def test_token_request_loads_token_user_and_scope_in_one_query(users, django_assert_num_queries):
+    token = login("county_staff", "pw-county_staff").json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + token)
+    # 1 token + user + role assignments, 2 count, 3 the page of organizations.
+    with django_assert_num_queries(3):
+        response = client.get("/api/v1/organizations/")
+    assert response.status_code == 200
+    assert {row["code"] for row in response.json()["results"]} == {"COUNTY", "TOWN", "BRANCH_A", "GROUP_A1", "BRANCH_B"}
+
+
+def test_session_page_loads_the_scope_with_the_user(users, client):
+    # As a real login through the form stores it (the lockout backend never authenticates).
+    client.force_login(users["secretary_a"], backend="portal.backends.ScopedModelBackend")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/organizations/BRANCH_A/").status_code == 200
+    role_queries = [q["sql"] for q in queries.captured_queries if "portal_roleassignment" in q["sql"]]
+    # Only the user's own query reads role assignments (as an array beside the user's columns).
+    assert len(role_queries) == 1 and "auth_user" in role_queries[0] and "ARRAY" in role_queries[0]
