@@ -20,6 +20,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import F, OuterRef, Q
 from django.db.models.functions import JSONObject
 from django.http import Http404
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from portal.choices import RoleChoices
@@ -87,8 +88,18 @@ class UserScope:
         return [grant.organization_id for grant in self.grants if role is None or grant.role == role]
 
 
+def _unwrapped(user):
+    """The user object itself, not Django's lazy ``request.user`` wrapper around it."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
+
+
 def get_scope(user):
     """The user's scope, computed once per request (cached on the user object)."""
+    user = _unwrapped(user)
     cached = user.__dict__.get("_portal_scope")
     if cached is None:
         cached = UserScope(user, rows=user.__dict__.get("portal_grants"))
@@ -98,6 +109,7 @@ def get_scope(user):
 
 def forget_scope(user):
     """Drop the cached scope (after the user's assignments change)."""
+    user = _unwrapped(user)
     user.__dict__.pop("_portal_scope", None)
     user.__dict__.pop("portal_grants", None)
 

@@ -89,7 +89,9 @@ def client_as(users, client):
     def client_for(role):
         page_client = Client()
         if users[role] is not None:
-            page_client.force_login(users[role])
+            # The backend a real login through the form records (the lockout backend never
+            # authenticates): it loads the user's role assignments with the user.
+            page_client.force_login(users[role], backend="portal.backends.ScopedModelBackend")
         return page_client
 
     return client_for

@@ -59,14 +59,14 @@ def test_census_counts_for_the_county(client_as, census_roster, django_assert_ma
 def test_census_is_a_constant_number_of_queries(client_as, census_roster, make_member, django_assert_num_queries):
     client = client_as("county_staff")
     client.get("/census/COUNTY/")  # warm the session
-    # 1 session, 2 user, 3 the user's role assignments (scope), 4 the organization, 5 one
-    # conditional aggregate over the subtree's members, 6 the same grouped by direct child,
-    # 7 those children, 8 organizations past their term.
-    with django_assert_num_queries(8):
+    # 1 session, 2 user with their role assignments (scope), 3 the organization, 4 one
+    # conditional aggregate over the subtree's members, 5 the same grouped by direct child,
+    # 6 those children, 7 organizations past their term.
+    with django_assert_num_queries(7):
         client.get("/census/COUNTY/")
     for index in range(30):
         make_member("BRANCH_B", phone=None)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get("/census/COUNTY/")
     assert counts_on_page(response.content.decode())["Missing phone"][0] == 32
 
