@@ -212,6 +212,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
 PGHISTORY_APPEND_ONLY = True
+# Statement-level history triggers: one INSERT into the event table per statement instead of one
+# per row, so a 100,000-row import or a city-wide workflow step stays set-based.
+PGHISTORY_LEVEL = __import__("pgtrigger").Statement
 
 LOGGING = {
     "version": 1,
