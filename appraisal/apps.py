@@ -37,3 +37,8 @@ class AppraisalConfig(AppConfig):
             load_demo(stdout)
 
         register_demo_step("appraisal", demo_step, order=300)
+
+        from appraisal.dashboard import contribution
+        from portal.dashboard import register_dashboard
+
+        register_dashboard(contribution)

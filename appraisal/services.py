@@ -15,7 +15,7 @@ import datetime
 import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -252,17 +252,28 @@ def organization_ratings(appraisal_round, organization):
     return Rating.objects.filter(round=appraisal_round, organization__path__startswith=organization.path)
 
 
+def _approving_grants(user):
+    return [grant for grant in scope.get_scope(user).grants if "approve" in Rating.scope_actions.get(grant.role, ())]
+
+
 def holds_higher_role(user, organization):
     """Whether the user approves for a committee above ``organization`` (a role on a strict ancestor)."""
-    user_scope = scope.get_scope(user)
-    if user_scope.is_city_admin:
+    if scope.get_scope(user).is_city_admin:
         return True
     return any(
-        "approve" in Rating.scope_actions.get(grant.role, ())
-        and organization.path.startswith(grant.path)
-        and organization.path != grant.path
-        for grant in user_scope.grants
+        organization.path.startswith(grant.path) and organization.path != grant.path for grant in _approving_grants(user)
     )
+
+
+def awaiting_approval_by(user, ratings):
+    """Those of ``ratings`` that are publicized and that ``user`` approves (holds_higher_role, set-based)."""
+    ratings = ratings.filter(status=RatingStatusChoices.PUBLICIZED)
+    if scope.get_scope(user).is_city_admin:
+        return ratings
+    condition = Q(pk__in=[])
+    for grant in _approving_grants(user):
+        condition |= Q(organization__path__startswith=grant.path) & ~Q(organization_id=grant.organization_id)
+    return ratings.filter(condition)
 
 
 def publicity_ends_on(appraisal_round, publicized_on):

@@ -23,6 +23,7 @@ from django.views.generic import ListView
 
 from portal import scope
 from portal.api.stats import VIEW_STATS, may_start_rollup, stats_organization
+from portal.dashboard import chart, dashboard_contributions, key_figure
 from portal.export import ExportColumn, export_response
 from portal.models import RollupFigure, RollupRun
 from portal.rollups import contributors, engine, get_contributor, nest
@@ -111,10 +112,16 @@ class DashboardView(HomeView):
         figures = figures_of(run, organization)
         before = figures_of(previous, organization) if previous else None
         charts = self.charts(organization, figures) if run else []
+        key_figures = self.key_figures(organization, figures, before)
+        for contribution in dashboard_contributions():
+            if contribution.key_figures:
+                key_figures += contribution.key_figures(self.request, organization)
+            if contribution.charts and run:
+                charts += contribution.charts(self.request, organization, run)
         trend = self.trend(organization) if run else None
         chart_data = {
-            chart["name"]: {"type": chart["type"], "title": str(chart["title"]), "labels": chart["labels"], "values": chart["values"]}
-            for chart in charts + ([trend] if trend else [])
+            item["name"]: {"type": item["type"], "title": str(item["title"]), "labels": item["labels"], "values": item["values"]}
+            for item in charts + ([trend] if trend else [])
         }
         context.update(
             {
@@ -124,7 +131,7 @@ class DashboardView(HomeView):
                 "previous_run": previous,
                 "in_progress": RollupRun.objects.in_progress().order_by("-pk").first(),
                 "may_start_rollup": may_start_rollup(user),
-                "key_figures": self.key_figures(organization, figures, before),
+                "key_figures": key_figures,
                 "charts": charts,
                 "trend": trend,
                 "chart_data": chart_data,
@@ -176,7 +183,7 @@ class DashboardView(HomeView):
         for name, label, keys, url in rows:
             value = dig(figures, keys)
             change = value - dig(before, keys) if before is not None else None
-            result.append({"name": name, "label": label, "value": value, "change": change, "url": url})
+            result.append(key_figure(name, label, value, url, change))
         return result
 
     def charts(self, organization, figures):
@@ -187,17 +194,7 @@ class DashboardView(HomeView):
             ("by_activity_status", _("Members by activity status"), "activity_status", "bar"),
         ):
             rows = _chart_rows(figures["members"].get(name, {}), _member_choices(field))
-            charts.append(
-                {
-                    "name": name,
-                    "title": title,
-                    "type": kind,
-                    "rows": rows,
-                    "labels": [label for label, _value in rows],
-                    "values": [value for _label, value in rows],
-                    "xlsx": "{}?{}".format(reverse("dashboard_table"), urlencode({"org": organization.code, "table": name})),
-                }
-            )
+            charts.append(chart(organization, name, title, kind, rows))
         return charts
 
     def trend(self, organization):
@@ -214,15 +211,7 @@ class DashboardView(HomeView):
             (timezone.localtime(taken).strftime("%Y-%m-%d %H:%M"), dict(zip(names.get("members", []), values)).get("total", 0))
             for taken, names, values in points
         ]
-        return {
-            "name": "trend",
-            "title": _("Members over time"),
-            "type": "line",
-            "rows": rows,
-            "labels": [label for label, _value in rows],
-            "values": [value for _label, value in rows],
-            "xlsx": "{}?{}".format(reverse("dashboard_table"), urlencode({"org": organization.code, "table": "trend"})),
-        }
+        return chart(organization, "trend", _("Members over time"), "line", rows)
 
     def overdue(self, organization):
         visible = scope.restrict(organization_model().objects.all(), self.request.user, VIEW_STATS)
@@ -257,10 +246,14 @@ class DashboardTableView(LoginRequiredMixin, View):
         if run is None:
             raise Http404(_("No statistics snapshot has been taken yet."))
         if table == "trend":
-            chart = dashboard.trend(organization)
+            found = dashboard.trend(organization)
         else:
-            chart = next((c for c in dashboard.charts(organization, figures_of(run, organization)) if c["name"] == table), None)
-            if chart is None:
+            candidates = dashboard.charts(organization, figures_of(run, organization))
+            for contribution in dashboard_contributions():
+                if contribution.charts:
+                    candidates += contribution.charts(request, organization, run)
+            found = next((c for c in candidates if c["name"] == table), None)
+            if found is None:
                 raise Http404(_("Unknown table."))
         columns = [
             ExportColumn("label", gettext_lazy("Item"), lambda row: row[0]),
@@ -268,7 +261,7 @@ class DashboardTableView(LoginRequiredMixin, View):
         ]
         filename = "{}-{}".format(organization.code, table)
         return export_response(
-            _Rows(chart["rows"]), columns, "xlsx", filename, header="labels", title=sheet_title(chart["title"])
+            _Rows(found["rows"]), columns, "xlsx", filename, header="labels", title=sheet_title(found["title"])
         )
 
 
