@@ -27,3 +27,19 @@ class MaskPersonalDataFilter(logging.Filter):
             record.msg = masked
             record.args = ()
         return True
+
+
+try:
+    from gunicorn.glogging import Logger as _GunicornLogger
+except ImportError:  # gunicorn is only needed to serve
+    _GunicornLogger = None
+
+if _GunicornLogger is not None:
+
+    class GunicornLogger(_GunicornLogger):
+        """gunicorn's logger with ID numbers and phones masked in every access-log field (an API
+        client searching ``?q=<phone>``, or a referer carrying it, must not leave it in the log)."""
+
+        def atoms(self, resp, req, environ, request_time):
+            atoms = super().atoms(resp, req, environ, request_time)
+            return {key: mask_personal_data(value) if isinstance(value, str) else value for key, value in atoms.items()}

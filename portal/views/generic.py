@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -177,6 +178,17 @@ class ObjectDeleteView(ScopedViewMixin, View):
                     status=409,
                 )
             label = str(obj)
-            obj.delete()
+            try:
+                with transaction.atomic():
+                    obj.delete()
+            except ProtectedError:
+                # Records of another app still point to it: refuse with a reason, never a 500.
+                blockers = [_("Other records still refer to it; it cannot be deleted.")]
+                return render(
+                    request,
+                    self.template_name,
+                    {"object": obj, "blockers": blockers, **self.base_context()},
+                    status=409,
+                )
         messages.success(request, _("Deleted {object}.").format(object=label))
         return HttpResponseRedirect(reverse(self.success_url_name))

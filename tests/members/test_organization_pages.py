@@ -92,3 +92,19 @@ def test_long_parent_choice_becomes_a_code_input(client_as, tree):
     )
     assert response.status_code == 302, response.content.decode()[:1500]
     assert Organization.objects.get(code="BYCODE").parent.code == "BRANCH_B"
+
+
+def test_delete_page_refuses_when_other_records_point_to_it(client_as, tree, make_member):
+    import datetime
+
+    from members.models.transfers import TransferLetter
+
+    member = make_member("BRANCH_A")
+    empty = Organization.objects.create(code="EMPTY", name="Empty", kind="branch", sector="organ", parent=tree["TOWN"])
+    TransferLetter.objects.create(
+        letter_number="L-1", member=member, from_organization=tree["BRANCH_A"], to_organization=empty,
+        reason="moving", valid_until=datetime.date.today() + datetime.timedelta(days=30),
+    )
+    response = client_as("county_staff").post("/organizations/EMPTY/delete/")
+    assert response.status_code == 409
+    assert Organization.objects.filter(code="EMPTY").exists()

@@ -17,3 +17,25 @@ def test_filter_rewrites_formatted_records():
     MaskPersonalDataFilter().filter(record)
     assert "11010519491231002X" not in record.getMessage()
     assert "bad row 3" in record.getMessage()
+
+
+def test_gunicorn_access_log_masks_personal_data():
+    import datetime
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from portal.logging import GunicornLogger
+
+    logger = GunicornLogger(Config())
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": "/api/v1/members/?q=13812345678", "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": "/api/v1/members/", "QUERY_STRING": "q=13812345678",
+        "HTTP_REFERER": "http://portal/members/?q=11010519491231002X",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    request = SimpleNamespace(headers=[])
+    atoms = logger.atoms(response, request, environ, datetime.timedelta(seconds=0))
+    line = " ".join(str(value) for value in atoms.values())
+    assert "13812345678" not in line and "11010519491231002X" not in line
+    assert "/api/v1/members/" in atoms["r"]
