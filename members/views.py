@@ -153,6 +153,8 @@ class MemberListView(generic.ObjectListView):
     table_class = MemberTable
     create_url_name = "members:member_add"
     template_name = "members/member_list.html"
+    # A search may be a phone number or the digits of an ID number: keep it out of URLs.
+    private_search = True
 
     def get_restricted_queryset(self, action="view"):
         return super().get_restricted_queryset(action).with_transit()

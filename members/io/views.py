@@ -27,6 +27,7 @@ from members.io.rules import COLUMNS
 from members.models import Member
 from members.validators import credit_code_check_character, id_number_check_character
 from portal import scope
+from portal.views.generic import filter_data
 from portal.export import CSV_CONTENT_TYPE, FORMATS, XLSX_CONTENT_TYPE
 
 SESSION_KEY = "member_import"
@@ -176,7 +177,9 @@ class MemberExportPageView(_MemberActionMixin, View):
         file_format = request.GET.get("format", "csv")
         if file_format not in FORMATS:
             return HttpResponseBadRequest(_("Choose one of: {formats}.").format(formats=", ".join(FORMATS)))
-        filterset = MemberFilterSet(request.GET, queryset=Member.objects.restrict(request.user, "view"), request=request)
+        filterset = MemberFilterSet(
+            filter_data(request), queryset=Member.objects.restrict(request.user, "view"), request=request
+        )
         if not filterset.is_valid():
             return HttpResponseBadRequest(_("The filters are not valid."))
         return export_members(filterset.qs, request.user, file_format)

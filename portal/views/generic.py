@@ -6,12 +6,14 @@ An app's view is mostly attributes (``queryset``, ``filterset_class``, ``table_c
 a create checks the organization the new row lands in, and out of scope is 404.
 """
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -59,8 +61,41 @@ class ScopedViewMixin(LoginRequiredMixin):
         return {"model_name": meta.verbose_name, "model_name_plural": meta.verbose_name_plural}
 
 
+PRIVATE_SEARCHES = "portal_private_searches"
+PRIVATE_SEARCHES_KEPT = 20
+
+
+def remember_search(request, text):
+    """Keep a search text in the session and return the short token that stands for it in URLs."""
+    searches = dict(request.session.get(PRIVATE_SEARCHES, {}))
+    token = secrets.token_urlsafe(6)
+    searches[token] = text
+    # Only the latest few: a session is not an archive of what its user looked for.
+    request.session[PRIVATE_SEARCHES] = dict(list(searches.items())[-PRIVATE_SEARCHES_KEPT:])
+    return token
+
+
+def filter_data(request):
+    """The list's filters from the query string, a remembered search (``search=<token>``) put back as ``q``."""
+    data = request.GET.copy()
+    token = data.pop("search", [None])[0]
+    if token:
+        text = request.session.get(PRIVATE_SEARCHES, {}).get(token)
+        if text:
+            data["q"] = text
+    return data
+
+
 class ObjectListView(ScopedViewMixin, ListView):
-    """A filtered, searchable, paginated list of what the user may see."""
+    """A filtered, searchable, paginated list of what the user may see.
+
+    With ``private_search`` (lists whose search may hold personal data: a phone, the digits of an
+    ID number) the filter form is POSTed; the search text stays in the session and the URL the
+    user is redirected to carries only a token for it, so it never reaches a URL, the browser's
+    history or an access log.
+    """
+
+    private_search = False
 
     template_name = "generic/object_list.html"
     filterset_class = None
@@ -70,9 +105,19 @@ class ObjectListView(ScopedViewMixin, ListView):
 
     def get_queryset(self):
         self.filterset = self.filterset_class(
-            self.request.GET or None, queryset=self.get_restricted_queryset(), request=self.request
+            filter_data(self.request) or None, queryset=self.get_restricted_queryset(), request=self.request
         )
         return self.filterset.qs
+
+    def post(self, request, *args, **kwargs):
+        if not self.private_search:
+            return HttpResponseNotAllowed(["GET"])
+        params = request.POST.copy()
+        params.pop("csrfmiddlewaretoken", None)
+        text = params.pop("q", [""])[0].strip()
+        if text:
+            params["search"] = remember_search(request, text)
+        return HttpResponseRedirect("{}?{}".format(request.path, params.urlencode()) if params else request.path)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -81,6 +126,7 @@ class ObjectListView(ScopedViewMixin, ListView):
         context["table"] = self.table_class(context["object_list"])
         context["may_add"] = self.create_url_name and scope.may_ever(self.request.user, "add", self.model)
         context["create_url_name"] = self.create_url_name
+        context["private_search"] = self.private_search
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_without_page"] = query.urlencode()
