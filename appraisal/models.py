@@ -553,14 +553,13 @@ class DisposalDecision(ScopedModel):
         return self.kind in (DisposalKindChoices.PERSUADED_TO_WITHDRAW, DisposalKindChoices.REMOVAL)
 
 
-# Statement-level history triggers: a workflow step or an enrolment touches thousands of rows in
-# one statement, and one INSERT ... SELECT from the transition table records them all (row-level
-# triggers cost about a millisecond a row here: 20 s for a city's ratings instead of well under 1 s).
+# History triggers are statement-level (settings.PGHISTORY_LEVEL): a workflow step or an enrolment
+# touches thousands of rows in one statement, and one INSERT ... SELECT from the transition table
+# records them all (row-level triggers cost about a millisecond a row: 20 s for a city's ratings).
 for tracked in (AppraisalRound, Participant, Rating, Objection, DisposalDecision, MutualEvaluationGroup):
     pghistory.track(
         pghistory.InsertEvent(),
         pghistory.UpdateEvent(),
         pghistory.DeleteEvent(),
         exclude=["updated_at"],
-        level=pghistory.Statement,
     )(tracked)

@@ -72,14 +72,9 @@ class OrganizationTreeView(generic.ScopedViewMixin, generic.View):
             for match in matches:
                 match.trail = " › ".join(ancestor_names.get(p, "") for p in path_ancestors(match.path))
             return render(request, self.template_name, {"matches": matches, "query": query, "search_limit": self.search_limit})
-        return render(request, self.template_name, {"nodes": self._with_child_counts(self._tops(visible)), "query": ""})
-
-    def _tops(self, visible):
-        """The highest organizations the user sees: those whose parent is not visible to them."""
-        user_scope = scope.get_scope(self.request.user)
-        if user_scope.is_city_admin:
-            return visible.filter(parent__isnull=True)
-        return visible.filter(pk__in=user_scope.organizations())
+        return render(
+            request, self.template_name, {"nodes": self._with_child_counts(scope.tops(visible, request.user)), "query": ""}
+        )
 
     def _with_child_counts(self, queryset):
         return list(queryset.annotate(child_count=Count("children")).order_by("kind", "name"))
@@ -335,12 +330,8 @@ class CensusView(generic.ScopedViewMixin, generic.View):
         return rows
 
     def redirect_to_default(self):
-        user_scope = scope.get_scope(self.request.user)
         visible = scope.restrict(Organization.objects.all(), self.request.user, "view")
-        if user_scope.is_city_admin:
-            top = visible.filter(parent__isnull=True).order_by("path").first()
-        else:
-            top = visible.filter(pk__in=user_scope.organizations()).order_by("path").first()
+        top = scope.tops(visible, self.request.user).order_by("path").first()
         if top is None:
             raise Http404(_("No organization in your scope."))
         return HttpResponseRedirect(reverse("members:census", args=[top.code]))

@@ -191,6 +191,15 @@ def allows(user, action, model, organization):
     return False
 
 
+def tops(organizations, user):
+    """The highest of ``organizations`` (a queryset already restricted for ``user``) to start from:
+    the roots for a city administrator, otherwise the organizations the user holds a role on."""
+    user_scope = get_scope(user)
+    if user_scope.is_city_admin:
+        return organizations.filter(parent__isnull=True)
+    return organizations.filter(pk__in=user_scope.organizations())
+
+
 def get_or_deny(queryset, user, action, lock=False, **lookup):
     """The one object ``lookup`` finds, if ``user`` may ``action`` it.
 

@@ -48,12 +48,8 @@ def list_url(url_name, **params):
 
 def stats_tops(user):
     """The highest organizations whose statistics ``user`` may read (the dashboard's choices)."""
-    Organization = organization_model()
-    visible = scope.restrict(Organization.objects.all(), user, VIEW_STATS)
-    user_scope = scope.get_scope(user)
-    if user_scope.is_city_admin:
-        return list(visible.filter(parent__isnull=True).order_by("path"))
-    return list(visible.filter(pk__in=user_scope.organizations()).order_by("path"))
+    visible = scope.restrict(organization_model().objects.all(), user, VIEW_STATS)
+    return list(scope.tops(visible, user).order_by("path"))
 
 
 def month_before(day):
