@@ -1,33 +1,26 @@
-"""API endpoints of organizations."""
+"""API endpoints of organizations, members and transfer letters."""
 
-from django.db.models.deletion import ProtectedError
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
 
-from members.filtersets import OrganizationFilterSet
-from members.models import Organization
-from members.api.serializers import OrganizationSerializer
-from portal.api.viewsets import ScopedModelViewSet
-
-# Members and transfer letters.
-from django.db import IntegrityError, transaction  # noqa: E402
-from django.shortcuts import get_object_or_404  # noqa: E402
-from drf_spectacular.utils import extend_schema  # noqa: E402
-from rest_framework import status  # noqa: E402
-from rest_framework.decorators import action  # noqa: E402
-from rest_framework.exceptions import PermissionDenied  # noqa: E402
-from rest_framework.response import Response  # noqa: E402
-
-from members.api.serializers import (  # noqa: E402
+from members.api.serializers import (
     MemberExitSerializer,
     MemberSerializer,
+    OrganizationSerializer,
     TransferDecisionSerializer,
     TransferLetterSerializer,
 )
-from members.filtersets import MemberFilterSet, TransferLetterFilterSet  # noqa: E402
-from members.models import Member, TransferLetter  # noqa: E402
-from members.models.transfers import TransferError  # noqa: E402
-from portal import scope  # noqa: E402
+from members.filtersets import MemberFilterSet, OrganizationFilterSet, TransferLetterFilterSet
+from members.models import Member, Organization, TransferLetter
+from members.models.transfers import TransferError
+from portal import scope
+from portal.api.viewsets import ScopedModelViewSet
 from portal.api.serializers import ErrorSerializer  # noqa: E402
 
 
@@ -53,13 +46,7 @@ class OrganizationViewSet(ScopedModelViewSet):
         blockers = instance.deletion_blockers()
         if blockers:
             raise ValidationError({"non_field_errors": [str(reason) for reason in blockers]})
-        try:
-            instance.delete()
-        except ProtectedError:
-            # Something else (another app's records) still refers to it.
-            raise ValidationError(
-                {"non_field_errors": [_("Other records still refer to this organization; it cannot be deleted.")]}
-            ) from None
+        super().perform_destroy(instance)
 
 
 def _unique_id_number_error(error):

@@ -1,9 +1,11 @@
 """The base viewset every app's API builds on: scope, transactions, 404 before 403."""
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from rest_framework import viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from portal import scope
 from portal.api.permissions import ScopedModelPermission
@@ -73,3 +75,13 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     @transaction.atomic
     def destroy(self, request, *args, **kwargs):
         return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            # Records of another model still point to it: a reason, never a 500.
+            raise ValidationError(
+                {"non_field_errors": [_("Other records still refer to it; it cannot be deleted.")]}
+            ) from None
