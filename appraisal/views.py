@@ -27,6 +27,7 @@ from appraisal.tables import AppraisalRoundTable, DisposalDecisionTable
 from members.models import Member, Organization
 from portal import scope
 from portal.views import generic
+from portal.views.redirects import safe_next
 
 
 def _error_text(error):
@@ -153,9 +154,8 @@ class WorkflowView(RoundScopedMixin, generic.View):
 
     def post(self, request, pk):
         action = request.POST.get("action")
-        next_url = request.POST.get("next") or reverse("appraisal:round_detail", args=[pk])
-        if not next_url.startswith("/"):
-            next_url = reverse("appraisal:round_detail", args=[pk])
+        # Only a target on this portal: "//evil.example/" also starts with "/".
+        next_url = safe_next(request, reverse("appraisal:round_detail", args=[pk]))
         try:
             with transaction.atomic():
                 appraisal_round = self.get_round()

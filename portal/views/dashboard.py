@@ -12,10 +12,10 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -28,6 +28,7 @@ from portal.export import ExportColumn, export_response
 from portal.models import RollupFigure, RollupRun
 from portal.rollups import contributors, engine, get_contributor, nest
 from portal.views.pages import HomeView
+from portal.views.redirects import redirect_to_next
 
 TREND_POINTS = 24
 OVERDUE_LIMIT = 10
@@ -334,7 +335,4 @@ class RollupStartView(LoginRequiredMixin, View):
             messages.success(request, _("Rollup run #{id} started.").format(id=run.pk))
         else:
             messages.info(request, _("Rollup run #{id} is already in progress.").format(id=run.pk))
-        target = request.POST.get("next") or ""
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-            target = reverse("rollup_runs")
-        return HttpResponseRedirect(target)
+        return redirect_to_next(request, reverse("rollup_runs"))
