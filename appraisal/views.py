@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisal import report, services
+from appraisal import report, scoped_figures, services
 from appraisal.choices import RatingChoices, RatingStatusChoices, WorkflowActionChoices
 from appraisal.filtersets import AppraisalRoundFilterSet, DisposalDecisionFilterSet
 from appraisal.forms import AppraisalRoundForm, DisposalDecisionForm, GroupForm
@@ -55,17 +55,15 @@ class RoundScopedMixin(generic.ScopedViewMixin):
 
 
 class RoundListView(RoundScopedMixin, generic.ObjectListView):
-    queryset = (
-        AppraisalRound.objects.select_related("organization")
-        .annotate(participant_count=Count("participants"))
-        .order_by("-year", "-opens_on", "-id")
-    )
+    queryset = AppraisalRound.objects.select_related("organization").order_by("-year", "-opens_on", "-id")
     filterset_class = AppraisalRoundFilterSet
     table_class = AppraisalRoundTable
     create_url_name = "appraisal:round_add"
 
     def get_restricted_queryset(self, action="view"):
-        return self.queryset.filter(pk__in=AppraisalRound.objects.visible_to(self.request.user).values("pk"))
+        rounds = self.queryset.filter(pk__in=AppraisalRound.objects.visible_to(self.request.user).values("pk"))
+        # A secretary sees the city's round, but only their branch's participants in it.
+        return scoped_figures.with_participant_count(rounds, self.request.user)
 
 
 class RoundEditView(generic.ObjectEditView):
@@ -217,10 +215,9 @@ class EntryView(RoundScopedMixin, generic.View):
         statuses = {}
         for rating in ratings.values():
             statuses[rating.status] = statuses.get(rating.status, 0) + 1
-        # The whole round's counts, so the page can warn when the outstanding share is too high.
-        round_counts = dict(
-            Rating.objects.filter(round=appraisal_round).values_list("rating").annotate(n=Count("pk"))
-        )
+        # The round's counts, so the page can warn when the outstanding share is too high: over the
+        # whole round only for those whose scope covers it, otherwise over the user's own part.
+        round_counts = scoped_figures.rating_counts(appraisal_round, self.request.user)
         may_change = scope.allows(self.request.user, "change", Rating, organization)
         return {
             "round": appraisal_round,
@@ -231,6 +228,7 @@ class EntryView(RoundScopedMixin, generic.View):
             "may_change": may_change,
             "may_submit": may_change and statuses.get(RatingStatusChoices.DRAFT, 0) > 0,
             "warning_percent": round(float(appraisal_round.outstanding_warning_share) * 100, 1),
+            "covers_round": scoped_figures.covers_round(self.request.user, appraisal_round),
             "grid_config": {
                 "warningShare": float(appraisal_round.outstanding_warning_share),
                 "roundCounts": {value: round_counts.get(value, 0) for value in RatingChoices.values},

@@ -14,7 +14,12 @@ class AppraisalRoundSerializer(ModelCleanMixin, serializers.ModelSerializer):
     outstanding_warning_share = serializers.DecimalField(
         max_digits=4, decimal_places=3, min_value=0, max_value=1, coerce_to_string=False, required=False
     )
-    participants = serializers.IntegerField(source="participant_count", read_only=True)
+    participants = serializers.IntegerField(
+        source="participant_count",
+        read_only=True,
+        help_text="Participants inside the caller's scope: the whole round for its committee's staff, "
+        "a branch's own for its secretary.",
+    )
 
     class Meta:
         model = AppraisalRound

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -11,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from appraisal import services
+from appraisal import scoped_figures, services
 from appraisal.api.serializers import (
     AppraisalRoundSerializer,
     MutualEvaluationGroupSerializer,
@@ -68,18 +67,19 @@ class AppraisalRoundViewSet(ScopedModelViewSet):
         rounds = AppraisalRound.objects.visible_to(self.request.user).select_related("organization")
         if self.action in ("list", "retrieve"):
             # Not on writes: a locked row (SELECT ... FOR UPDATE) cannot carry a GROUP BY.
-            rounds = rounds.annotate(participant_count=Count("participants"))
+            # Only the participants the caller may see: a secretary sees the city's round, not its total.
+            rounds = scoped_figures.with_participant_count(rounds, self.request.user)
         return rounds.order_by("-year", "-opens_on", "-id")
 
     def perform_create(self, serializer):
         self.check_create_scope(serializer.validated_data["organization"])
         appraisal_round = serializer.save()
         services.enrol_current_members(appraisal_round)
-        appraisal_round.participant_count = appraisal_round.participants.count()
+        appraisal_round.participant_count = scoped_figures.participant_count(appraisal_round, self.request.user)
 
     def perform_update(self, serializer):
         appraisal_round = serializer.save()
-        appraisal_round.participant_count = appraisal_round.participants.count()
+        appraisal_round.participant_count = scoped_figures.participant_count(appraisal_round, self.request.user)
 
     def _round(self):
         return services.get_round_or_404(self.request.user, self.kwargs["pk"])
