@@ -18,3 +18,10 @@ AXES_ENABLED = True
 LANGUAGE_CODE = "en"
 ALLOWED_HOSTS = ["*"]
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tests talk plain HTTP to the test client, whatever HTTPS the environment asks production for;
+# tests/portal/test_deploy_check.py checks the HTTPS settings of portal.settings themselves.
+HTTPS = False
+SECURE_SSL_REDIRECT = False
+SECURE_PROXY_SSL_HEADER = None
+SECURE_HSTS_SECONDS = 0
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False

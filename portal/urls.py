@@ -20,3 +20,9 @@ urlpatterns = [
     path("appraisal/", include("appraisal.urls")),
     path("", include("members.urls")),
 ]
+
+# Under /api/ every error is JSON; elsewhere a page (portal.views.errors).
+handler400 = "portal.views.errors.bad_request"
+handler403 = "portal.views.errors.permission_denied"
+handler404 = "portal.views.errors.page_not_found"
+handler500 = "portal.views.errors.server_error"

@@ -118,6 +118,16 @@ def stats_organization(user, code):
     return found[0]
 
 
+def counted(counts):
+    """``counts`` with a figure the snapshot holds as NULL read as 0.
+
+    A count is never unknown: SQL leaves NULL where a contributor's expression met a NULL column
+    (an organization with no term of office has no ``term_expires_on``) and summing NULLs up the
+    tree stays NULL, but API.md promises integers, so nothing counted is 0.
+    """
+    return {name: 0 if value is None else value for name, value in counts.items()}
+
+
 class StatisticsSchema(AutoSchema):
     """The OpenAPI operation of a statistics view, from its attributes: ``summary``, the query
     string of ``query_serializer_class`` and the answer of ``serializer_class``."""
@@ -168,7 +178,7 @@ class StatisticsView(APIView):
         if run is None:
             raise NotFound(_("No statistics snapshot has been taken yet for that day."))
         answer = {"organization": organization[1], "as_of": run.started_at, "run": run.pk}
-        answer.update(self.shape(nest(counts)))
+        answer.update(self.shape(nest(counted(counts))))
         return Response(self.represent(answer))
 
     _representers = {}
