@@ -32,6 +32,7 @@ from appraisal.choices import (
 from members.models.organizations import path_ancestors
 from portal import scope
 from portal.models import ScopedModel, ScopedQuerySet
+from portal.protections import FinalState, ReopenRule
 
 GROUP_SIZE_LIMIT = 10
 DEFAULT_CORRECTION_MONTHS = 6
@@ -330,20 +331,28 @@ class Rating(ScopedModel):
         indexes = [
             models.Index(fields=["round", "organization", "status"], name="appraisal_rating_org_status"),
         ]
-        triggers = [
-            # Approved ratings are final, whatever the path: ORM, queryset update, admin or raw SQL.
-            # The city administrator's reopening (services.reopen) ignores this trigger, recorded.
-            pgtrigger.Trigger(
-                name="approved_is_final",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Update | pgtrigger.Delete,
-                condition=pgtrigger.Condition("OLD.status = 'approved'"),
-                func="""
-                    RAISE EXCEPTION 'An approved rating is final and cannot be changed or deleted (rating %).', OLD.id
-                        USING ERRCODE = 'integrity_constraint_violation';
-                """,
-            ),
-        ]
+
+    # Approved ratings are final, whatever the path: ORM, queryset update, admin or raw SQL, and
+    # whatever a session sets (portal.protections installs the trigger). The only way back is a
+    # city administrator's reopening (services.reopen): the ratings of the reopened organization's
+    # subtree return to draft, unchanged otherwise, under a Reopening recorded in the same transaction.
+    final_state = FinalState(
+        field="status",
+        values=(RatingStatusChoices.APPROVED,),
+        reopen=ReopenRule(
+            to=RatingStatusChoices.DRAFT,
+            may_change=("publicized_on", "approved_at", "approved_by", "updated_at"),
+            recorded_by="appraisal.Reopening",
+            matching="""
+                reopening.round_id = OLD.round_id
+                AND starts_with(
+                    (SELECT path FROM members_organization WHERE id = OLD.organization_id),
+                    (SELECT path FROM members_organization WHERE id = reopening.organization_id)
+                )
+            """,
+        ),
+        message="An approved rating is final and cannot be changed or deleted (rating %).",
+    )
 
     def __str__(self):
         return "{}: {}".format(self.member, self.get_rating_display())
@@ -380,7 +389,14 @@ class WorkflowStep(ScopedModel):
 
 
 class Reopening(ScopedModel):
-    """A city administrator's reopening of an organization's approved ratings, with the written reason."""
+    """A city administrator's reopening of an organization's approved ratings, with the written reason.
+
+    The record is what lets the database move approved ratings back to draft (``Rating.final_state``),
+    so it can never be changed or removed (``append_only``); the database stamps ``transaction_id``
+    with the transaction that inserted it, the only one it authorizes.
+    """
+
+    append_only = True
 
     scope_actions = {
         "staff": {"view"},
@@ -395,6 +411,7 @@ class Reopening(ScopedModel):
     reason = models.TextField(_("reason"))
     ratings_reopened = models.PositiveIntegerField(_("ratings reopened"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    transaction_id = models.BigIntegerField(_("database transaction"), null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
