@@ -1,10 +1,10 @@
-"""URL configuration: pages, the REST API under /api/v1/, the admin and the language switch."""
+"""URL configuration: pages, the REST API under /api/v1/, the admin, the language switch and health."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from portal.views import auth as auth_views
-from portal.views import dashboard
+from portal.views import dashboard, health
 
 urlpatterns = [
     path("", dashboard.DashboardView.as_view(), name="home"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("rollups/start/", dashboard.RollupStartView.as_view(), name="rollup_start"),
     path("dashboard/table.xlsx", dashboard.DashboardTableView.as_view(), name="dashboard_table"),
     path("reports/figures.xlsx", dashboard.FigureReportView.as_view(), name="figure_report"),
+    path("health/", health.liveness, name="health"),
+    path("health/ready/", health.readiness, name="health_ready"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
