@@ -235,3 +235,15 @@ def test_a_reopening_cannot_be_prepared_for_a_later_transaction(app_role, approv
         )
         stamped = sql("SELECT transaction_id FROM appraisal_reopening WHERE id = %s", [forged.pk])[0][0]
     assert stamped == current  # the database wrote the inserting transaction, not the forged one
+
+
+def test_migrate_grants_the_configured_app_role(settings, tree):
+    from portal.protections import install
+
+    role = "h4_auto_" + uuid.uuid4().hex[:10]
+    sql("CREATE ROLE {} NOLOGIN".format(role))
+    assert not sql("SELECT has_table_privilege(%s, 'members_member', 'SELECT')", [role])[0][0]
+    settings.DB_APP_ROLE = role
+    install()  # what post_migrate runs after every migrate
+    assert sql("SELECT has_table_privilege(%s, 'members_member', 'UPDATE')", [role])[0][0]
+    assert not sql("SELECT has_table_privilege(%s, 'members_memberevent', 'UPDATE')", [role])[0][0]
