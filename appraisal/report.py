@@ -2,7 +2,8 @@
 
 One row per organization that has ratings (counted where each rating was entered), plus a total
 row: members appraised, the count of each rating, and how the unqualified were disposed of.
-Headers are in the user's language.
+Headers are in the user's language. Rows go through ``portal.spreadsheets.xlsx_cells``, so an
+organization or round named like a formula is a text cell.
 """
 
 import io
@@ -16,6 +17,7 @@ from appraisal.choices import DisposalKindChoices, RatingChoices
 from appraisal.models import DisposalDecision, Rating
 from members.models import Organization
 from portal import scope
+from portal.spreadsheets import xlsx_cells
 
 
 def report_rows(appraisal_round, user):
@@ -48,16 +50,16 @@ def round_report(appraisal_round, user):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Democratic appraisal")[:31]
-    sheet.append([_("Democratic appraisal of party members: {round}").format(round=appraisal_round)])
+    sheet.append(xlsx_cells(sheet, [_("Democratic appraisal of party members: {round}").format(round=appraisal_round)]))
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([_("Organization: {name}").format(name=appraisal_round.organization.name)])
+    sheet.append(xlsx_cells(sheet, [_("Organization: {name}").format(name=appraisal_round.organization.name)]))
     sheet.append([])
     header = (
         [_("Code"), _("Organization"), _("Members appraised")]
         + [str(label) for _value, label in RatingChoices.choices]
         + [str(label) for _value, label in DisposalKindChoices.choices]
     )
-    sheet.append(header)
+    sheet.append(xlsx_cells(sheet, header))
     for cell in sheet[4]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -71,8 +73,8 @@ def round_report(appraisal_round, user):
             + [disposed.get(value, 0) for value in DisposalKindChoices.values]
         )
         totals = [a + b for a, b in zip(totals, figures)]
-        sheet.append([row["organization__code"], row["organization__name"]] + figures)
-    sheet.append(["", _("Total")] + totals)
+        sheet.append(xlsx_cells(sheet, [row["organization__code"], row["organization__name"]] + figures))
+    sheet.append(xlsx_cells(sheet, ["", _("Total")] + totals))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     widths = [16, 40, 14] + [14] * (len(RatingChoices.values) + len(DisposalKindChoices.values))

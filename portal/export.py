@@ -8,15 +8,19 @@ An app gives a queryset (already restricted and filtered) and its columns::
 Rows are read with ``queryset.iterator(chunk_size=...)`` (a server-side cursor on PostgreSQL).
 CSV is streamed as it is written (UTF-8 with a BOM, so Chinese Excel opens it without mojibake);
 XLSX is written by openpyxl's write-only workbook to a temporary file on disk, then sent.
+
+Every cell goes through ``portal.spreadsheets`` (``csv_cells``/``xlsx_cells``): a name such as
+``=HYPERLINK(...)`` is a text cell in XLSX and ``'=HYPERLINK(...)`` in CSV, never a formula.
 """
 
 import csv
-import datetime
 import tempfile
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+
+from portal.spreadsheets import csv_cells, xlsx_cells
 
 FORMATS = ("csv", "xlsx")
 CHUNK_SIZE = 2000
@@ -45,19 +49,6 @@ class ExportColumn:
         return value
 
 
-def _text(value):
-    """A cell as text: dates ISO, booleans true/false, lists joined with ';', None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return ";".join(str(item) for item in value)
-    return str(value)
-
-
 class _Echo:
     """A file-like object whose ``write`` returns what it was given (csv.writer into a generator)."""
 
@@ -77,25 +68,16 @@ def _rows(queryset, columns, chunk_size):
 def csv_chunks(queryset, columns, header="keys", chunk_size=CHUNK_SIZE):
     """The CSV file as a stream of text pieces (a BOM, the header row, one piece per row)."""
     writer = csv.writer(_Echo())
-    yield BOM + writer.writerow(_header(columns, header))
+    yield BOM + writer.writerow(csv_cells(_header(columns, header)))
     # Hand the server pieces of a few hundred rows, not one tiny piece per row.
     batch = []
     for values in _rows(queryset, columns, chunk_size):
-        batch.append(writer.writerow([_text(value) for value in values]))
+        batch.append(writer.writerow(csv_cells(values)))
         if len(batch) >= 500:
             yield "".join(batch)
             batch = []
     if batch:
         yield "".join(batch)
-
-
-def _xlsx_cell(value):
-    if isinstance(value, (list, tuple)):
-        return ";".join(str(item) for item in value)
-    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-        # Excel has no time zones: write the local time.
-        return timezone.localtime(value).replace(tzinfo=None)
-    return value
 
 
 def write_xlsx(queryset, columns, target, header="keys", chunk_size=CHUNK_SIZE, title=None):
@@ -104,10 +86,11 @@ def write_xlsx(queryset, columns, target, header="keys", chunk_size=CHUNK_SIZE, 
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(title or gettext_lazy("Export"))[:31])
-    sheet.append(_header(columns, header))
+    sheet.append(xlsx_cells(sheet, _header(columns, header)))
     for values in _rows(queryset, columns, chunk_size):
-        # Text cells keep long numbers (ID numbers, phones) exactly as they are.
-        sheet.append([_xlsx_cell(value) for value in values])
+        # Text cells keep long numbers (ID numbers, phones) exactly as they are, and a text that
+        # looks like a formula stays text.
+        sheet.append(xlsx_cells(sheet, values))
     workbook.save(target)
 
 
