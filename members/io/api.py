@@ -1,5 +1,12 @@
-"""``POST /api/v1/members/import/`` and ``GET /api/v1/members/export/`` (API.md "Import")."""
+"""``POST /api/v1/members/import/`` and ``GET /api/v1/members/export/`` (API.md "Import").
 
+A file with more to read than ``IMPORT_ASYNC_BYTES`` is imported by a Celery worker: the answer is
+``202 {"job": <url>}`` and ``GET /api/v1/import-jobs/{id}/`` reports its status, the rows read and,
+once finished, the same 200 or 400 body a smaller file gets at once.
+"""
+
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -13,7 +20,8 @@ from members.filtersets import MemberFilterSet
 from members.io.export import export_members
 from members.io.importer import import_members
 from members.models import Member
-from portal import scope
+from members.tasks import MEMBER_IMPORT_KIND, import_members_job
+from portal import jobs, scope, spreadsheets
 from portal.export import FORMATS
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
@@ -68,6 +76,10 @@ class MemberImportView(APIView):
                     "dry_run": serializers.BooleanField(),
                 },
             ),
+            202: inline_serializer(
+                "MemberImportJobStarted",
+                {"job": serializers.URLField(help_text="Poll this URL for the job's status and result."), "id": serializers.IntegerField(), "status": serializers.CharField()},
+            ),
             400: OpenApiResponse(inline_serializer("MemberImportErrors", {"errors": MemberImportErrorSerializer(many=True)})),
         },
         tags=["members"],
@@ -77,6 +89,17 @@ class MemberImportView(APIView):
         if upload is None:
             return Response(_row_error("file", _("Send the roster file in the field named file.")), status=400)
         dry_run = str(request.data.get("dry_run", "")).strip().lower() in TRUE_VALUES
+        try:
+            # The size is checked before anything is read; an XLSX's zip directory before it is unpacked.
+            amount = spreadsheets.content_size(upload)
+        except spreadsheets.SpreadsheetError as problem:
+            return Response(_row_error("file", str(problem)), status=status.HTTP_400_BAD_REQUEST)
+        if amount > settings.IMPORT_ASYNC_BYTES:
+            job = jobs.start_import_job(import_members_job, request.user, MEMBER_IMPORT_KIND, upload, dry_run=dry_run)
+            url = request.build_absolute_uri(reverse("import-job", args=[job.pk]))
+            return Response(
+                {"job": url, "id": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
+            )
         result = import_members(upload, request.user, dry_run=dry_run)
         return Response(result.as_dict(), status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST)
 

@@ -3,6 +3,11 @@
 The preview is a dry run of the uploaded file. The file is kept in a private temporary folder,
 named by a random token remembered in the user's session, until the user confirms the real
 run (or for a day at most), so "Import now" imports exactly the file that was checked.
+
+A file with more to read than ``IMPORT_ASYNC_BYTES`` is checked and imported by a Celery worker
+instead (``portal.jobs``): the page answers at once with a progress page that polls the job (htmx)
+and, when the job is done, shows the same preview, errors or counts as for a small file. Its file
+is kept in the job (in the database) until it is confirmed.
 """
 
 import csv
@@ -13,22 +18,25 @@ import tempfile
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
 from members.filtersets import MemberFilterSet
 from members.io.export import export_members
-from members.io.importer import import_members, importable_organizations
+from members.io.importer import ImportResult, import_members, importable_organizations
 from members.io.rules import COLUMNS
 from members.models import Member
+from members.tasks import MEMBER_IMPORT_KIND, import_members_job
 from members.validators import credit_code_check_character, id_number_check_character
-from portal import scope
-from portal.views.generic import filter_data
+from portal import jobs, scope, spreadsheets
 from portal.export import CSV_CONTENT_TYPE, FORMATS, XLSX_CONTENT_TYPE
+from portal.models import ImportJob
+from portal.views.generic import filter_data
 
 SESSION_KEY = "member_import"
 STASH_DIR = Path(tempfile.gettempdir()) / "portal-member-imports"
@@ -86,6 +94,17 @@ class MemberImportPageView(_MemberActionMixin, View):
         if upload is None:
             return self.render_page(file_error=_("Choose a CSV or XLSX file."), status=400)
         self.forget_stash()
+        try:
+            # The size is checked before anything is read; an XLSX's zip directory before it is unpacked.
+            amount = spreadsheets.content_size(upload)
+        except spreadsheets.SpreadsheetError as problem:
+            result = ImportResult(errors=[{"row": 0, "field": "file", "message": str(problem)}])
+            return self.render_page(result=result, file_name=upload.name, status=400)
+        if amount > settings.IMPORT_ASYNC_BYTES:
+            job = jobs.start_import_job(
+                import_members_job, request.user, MEMBER_IMPORT_KIND, upload, dry_run=True, keeps_file=True
+            )
+            return redirect("members:member_import_job", pk=job.pk)
         result = import_members(upload, request.user, dry_run=True)
         if not result.ok:
             return self.render_page(result=result, file_name=upload.name, status=400)
@@ -93,6 +112,8 @@ class MemberImportPageView(_MemberActionMixin, View):
         return self.render_page(result=result, file_name=upload.name, preview=True)
 
     def confirm(self):
+        if self.request.POST.get("job"):
+            return self.confirm_job()
         stashed = self.request.session.get(SESSION_KEY) or {}
         path = _stashed(stashed.get("token"))
         if path is None or self.request.POST.get("token") != stashed.get("token"):
@@ -104,6 +125,16 @@ class MemberImportPageView(_MemberActionMixin, View):
         status = 200 if result.ok else 400
         return self.render_page(result=result, file_name=stashed.get("name"), done=result.ok, status=status)
 
+    def confirm_job(self):
+        """The real run of a file a job has checked: the same job, run again for real."""
+        job_id = self.request.POST.get("job", "")
+        job = None
+        if job_id.isdigit():
+            job = jobs.confirm_import_job(import_members_job, int(job_id), self.request.user, MEMBER_IMPORT_KIND)
+        if job is None:
+            return self.render_page(file_error=_("The checked file is no longer available; upload it again."), status=400)
+        return redirect("members:member_import_job", pk=job.pk)
+
     def forget_stash(self):
         stashed = self.request.session.pop(SESSION_KEY, None) or {}
         path = _stashed(stashed.get("token"))
@@ -114,6 +145,46 @@ class MemberImportPageView(_MemberActionMixin, View):
         context.setdefault("columns", COLUMNS)
         context.setdefault("token", (self.request.session.get(SESSION_KEY) or {}).get("token"))
         return render(self.request, self.template_name, context, status=status)
+
+
+class MemberImportJobView(_MemberActionMixin, View):
+    """A background import of the user's: progress while it runs (polled by htmx), then the same
+    preview, errors or counts as the import page shows for a small file. Another user's job is 404."""
+
+    template_name = "members/io/import.html"
+    progress_template_name = "members/io/import_progress.html"
+
+    def get(self, request, pk):
+        job = (
+            ImportJob.objects.defer("file_data")
+            .filter(pk=pk, user=request.user, kind=MEMBER_IMPORT_KIND)
+            .first()
+        )
+        if job is None:
+            raise Http404(_("No such import."))
+        polled = request.headers.get("HX-Request") == "true"
+        if not job.finished:
+            template = self.progress_template_name if polled else self.template_name
+            return render(request, template, {"job": job, "columns": COLUMNS})
+        if polled:
+            # Done: the whole page again, now with the result.
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        result = ImportResult(dry_run=job.dry_run)
+        answer = job.result or {}
+        result.errors = answer.get("errors", [])
+        result.created = answer.get("created", 0)
+        result.updated = answer.get("updated", 0)
+        context = {
+            "job": job,
+            "columns": COLUMNS,
+            "result": result,
+            "file_name": job.file_name,
+            "preview": job.dry_run and result.ok and job.keeps_file,
+            "done": not job.dry_run and result.ok,
+        }
+        return render(request, self.template_name, context)
 
 
 def example_row(user):
@@ -148,7 +219,7 @@ class MemberImportTemplateView(_MemberActionMixin, View):
         rows = [list(COLUMNS), example_row(request.user)]
         if file_format == "csv":
             buffer = io.StringIO()
-            csv.writer(buffer).writerows(rows)
+            csv.writer(buffer).writerows(spreadsheets.csv_cells(values) for values in rows)
             response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type=CSV_CONTENT_TYPE)
         else:
             from openpyxl import Workbook
@@ -157,7 +228,7 @@ class MemberImportTemplateView(_MemberActionMixin, View):
             sheet = workbook.active
             sheet.title = "members"
             for values in rows:
-                sheet.append(values)
+                sheet.append(spreadsheets.xlsx_cells(sheet, values))
             # Text, not numbers: Excel would round an 18-digit ID number and drop a phone's leading 0.
             for cell in sheet[2]:
                 cell.number_format = "@"
