@@ -17,7 +17,7 @@ from members.choices import (
     TransferStatusChoices,
 )
 from members.models import Member, Organization, TransferLetter
-from members.validators import normalize_credit_code, validate_credit_code
+from members.validators import ascii_width, is_ascii_digits, normalize_credit_code, validate_credit_code
 from portal import scope
 from portal.filtersets import BaseFilterSet
 
@@ -101,11 +101,12 @@ class MemberFilterSet(BaseFilterSet):
         if not value:
             return queryset
         condition = Q(name__icontains=value)
-        digits = value.replace(" ", "").replace("-", "")
-        if digits.isdigit() or (digits[:-1].isdigit() and digits[-1:] in "xX" and digits):
+        # Full-width digits (an input method's) read as ASCII; other digits (٣, ²) are no number.
+        digits = ascii_width(value).replace(" ", "").replace("-", "")
+        if is_ascii_digits(digits) or (is_ascii_digits(digits[:-1]) and digits[-1:] in ("x", "X")):
             if len(digits) >= 4:
                 condition |= Q(pk__in=Member.objects.id_number_ends_with(digits).values("pk"))
-            if digits.isdigit():
+            if is_ascii_digits(digits):
                 condition |= Q(phone__contains=digits)
         return queryset.filter(condition)
 

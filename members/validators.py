@@ -5,6 +5,11 @@
   computed with ISO 7064 MOD 11-2 (``X`` stands for 10).
 * The unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters from
   ``0-9A-HJ-NPQRTUW-Y`` whose last is a MOD 31 check character.
+
+Only ASCII digits and letters count: a regex's ``\\d`` and ``str.isdigit()`` also match
+full-width (３５０６), Arabic-Indic (٣٥٠٦) and other digits, which would let one person be
+registered twice under two spellings of one number. Full-width input (a Chinese input method's
+default) is folded to ASCII first by ``ascii_width``; anything else that is not ASCII is refused.
 """
 
 import datetime
@@ -15,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+_ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -28,8 +33,25 @@ def id_number_check_character(first17):
     return _ID_CHECK[total % 11]
 
 
+# The full-width forms block (U+FF01-U+FF5E) is ASCII 0x21-0x7E shifted; U+3000 is the
+# ideographic space. Nothing else is folded: an Arabic-Indic or other digit stays what it is and
+# fails the ASCII-only patterns.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH[0x3000] = 0x20
+
+
+def ascii_width(value):
+    """``value`` with full-width ASCII characters (``３５０６``, ``Ｘ``, ``－``) folded to ASCII."""
+    return (value or "").translate(_FULL_WIDTH)
+
+
+def is_ascii_digits(value):
+    """Whether ``value`` is one or more ASCII digits (``str.isdigit`` also accepts ``٣`` or ``²``)."""
+    return bool(value) and value.isascii() and value.isdigit()
+
+
 def normalize_id_number(value):
-    return (value or "").strip().upper()
+    return ascii_width(value).strip().upper()
 
 
 def id_number_birth_date(value):
@@ -68,7 +90,12 @@ def credit_code_check_character(first17):
 
 
 def normalize_credit_code(value):
-    return (value or "").strip().upper()
+    return ascii_width(value).strip().upper()
+
+
+def normalize_phone(value):
+    """The phone as typed, full-width digits and signs folded to ASCII; None when blank."""
+    return ascii_width(value).strip() or None
 
 
 def validate_credit_code(value):

@@ -46,7 +46,9 @@ CATEGORY_SEPARATOR = ";"
 TRUE_WORDS = frozenset({"true", "1", "是", "yes", "y"})
 FALSE_WORDS = frozenset({"false", "0", "否", "no", "n", ""})
 # Excel and WPS often show dates as 2020/1/5 or 2020年1月5日; accept them beside ISO dates.
-_LOOSE_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# ASCII digits only (re.ASCII): int() would read Arabic-Indic digits too; full-width ones are
+# folded to ASCII before (validators.ascii_width).
+_LOOSE_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$", re.ASCII)
 
 _GENDERS = frozenset(GenderChoices.values)
 _STATUSES = frozenset(MemberStatusChoices.values)
@@ -193,10 +195,11 @@ class RowChecker:
             errors["gender"] = _not_a_choice(gender, _GENDERS)
             gender = None
         birth_date = _date(birth_text, "birth_date", errors, True)
-        id_number = id_number.upper()
+        # Folded and upper-cased as Member.clean() does, so ３５０...Ｘ is the member's 350...X.
+        id_number = validators.normalize_id_number(id_number)
         if len(id_number) > _ID_LENGTH:
             errors["id_number"] = _too_long(_ID_LENGTH, id_number)
-        phone = phone or None
+        phone = validators.normalize_phone(phone)
         if phone is not None and len(phone) > _PHONE_LENGTH:
             errors["phone"] = _too_long(_PHONE_LENGTH, phone)
         organization_id = self.organizations.get(organization_code)
@@ -227,7 +230,7 @@ class RowChecker:
         if activity_status not in _ACTIVITY_STATUSES:
             errors["activity_status"] = _not_a_choice(activity_status, _ACTIVITY_STATUSES)
             activity_status = None
-        enterprise = enterprise.upper() or None
+        enterprise = validators.normalize_credit_code(enterprise) or None
         pocket_word = pocket_text.lower()
         is_pocket = pocket_word in TRUE_WORDS
         if not is_pocket and pocket_word not in FALSE_WORDS:
@@ -295,6 +298,7 @@ def _not_a_choice(value, allowed):
 
 
 def _date(text, field, errors, needed):
+    text = validators.ascii_width(text)
     if not text:
         if needed:
             errors[field] = _("This field is required.")
