@@ -8,16 +8,21 @@ from portal import scope
 from portal.forms import ScopedModelForm
 
 # Members and transfer letters.
-import datetime  # noqa: E402
-
 from django.core.exceptions import NON_FIELD_ERRORS  # noqa: E402
 
 from django.utils import timezone  # noqa: E402
 
 from members.choices import ExitReasonChoices, MemberCategoryChoices  # noqa: E402
 from members.models import Member, TransferLetter  # noqa: E402
-from members.models.members import MEMBER_EDITABLE_FIELDS  # noqa: E402
-from members.models.transfers import DEFAULT_VALIDITY_DAYS  # noqa: E402
+from members.models.members import ID_NUMBER_TAKEN, MEMBER_EDITABLE_FIELDS  # noqa: E402
+from members.models.refusals import (  # noqa: E402
+    RegistrationLimitReached,
+    check_registration_allowed,
+    clash_in_scope,
+    clash_message,
+)
+from members.validators import normalize_id_number  # noqa: E402
+from members.models.transfers import default_valid_until  # noqa: E402
 from portal.forms import BootstrapFormMixin  # noqa: E402
 
 
@@ -70,6 +75,43 @@ class MemberForm(ScopedModelForm):
         # Personal data never travels in a URL: the browser must not offer to put it in history.
         for name in ("id_number", "phone"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+        # Filled while validating, read by the view: ID numbers refused because a current member
+        # outside the user's scope holds them (recorded once the transaction is over), and the
+        # RegistrationLimitReached when the user may register no one for now.
+        self.refused_id_numbers = []
+        self.limit_reached = None
+
+    def clean_id_number(self):
+        value = normalize_id_number(self.cleaned_data.get("id_number"))
+        if value and (self.instance.pk is None or value != self.instance.id_number):
+            # Every new number asked about is a question about the roster: closed to a user refused
+            # too often lately.
+            try:
+                check_registration_allowed(self.user)
+            except RegistrationLimitReached as limit:
+                self.limit_reached = limit
+                raise forms.ValidationError(limit.message, code="rate_limited") from None
+        return value
+
+    def _post_clean(self):
+        if self.limit_reached is not None:
+            return  # the model's rules (and their uniqueness question) are not asked for this user
+        super()._post_clean()
+        errors = self._errors.get("id_number") if self._errors else None
+        if not errors or not any(error.code == ID_NUMBER_TAKEN for error in errors.as_data()):
+            return
+        other = clash_in_scope(self.user, self.instance.id_number, self.instance.pk)
+        if other is not None:
+            self._errors["id_number"] = self.error_class(
+                [
+                    forms.ValidationError(clash_message(other), code=ID_NUMBER_TAKEN)
+                    if error.code == ID_NUMBER_TAKEN
+                    else error
+                    for error in errors.as_data()
+                ]
+            )
+        else:
+            self.refused_id_numbers.append((self.instance.id_number, self.instance.organization_id))
 
 
 class MemberExitForm(BootstrapFormMixin, forms.Form):
@@ -147,7 +189,8 @@ class TransferLetterForm(BootstrapFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("valid_until") and cleaned.get("issued_on"):
-            cleaned["valid_until"] = cleaned["issued_on"] + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS)
+            # None past 9999-12-31: the model's clean() then says what is wrong with the issue date.
+            cleaned["valid_until"] = default_valid_until(cleaned["issued_on"])
             self.instance.valid_until = cleaned["valid_until"]
         return cleaned
 

@@ -30,6 +30,13 @@ from members.filtersets import MemberFilterSet, TransferLetterFilterSet  # noqa:
 from members.forms import MemberExitForm, MemberForm, TransferDecisionForm, TransferLetterForm  # noqa: E402
 from members.models import Member, TransferLetter  # noqa: E402
 from members.models.transfers import TransferError  # noqa: E402
+from members.models.members import ID_NUMBER_REFUSED_MESSAGE  # noqa: E402
+from members.models.refusals import (  # noqa: E402
+    RegistrationRefusal,
+    RegistrationSourceChoices,
+    clash_in_scope,
+    clash_message,
+)
 from members.tables import MemberTable, TransferLetterTable  # noqa: E402
 from members.validators import mask_id_number, mask_phone  # noqa: E402
 from portal.audit import history_for  # noqa: E402
@@ -189,10 +196,37 @@ class MemberDetailView(generic.ObjectDetailView):
 
 
 class MemberEditView(generic.ObjectEditView):
+    """Create or edit a member. An ID number held by a current member outside the user's scope is
+    refused in neutral words and recorded (``members.models.refusals``); a user refused too often
+    lately gets a 429 page until the refusals age out."""
+
     queryset = Member.objects.select_related("organization")
     form_class = MemberForm
 
+    def get_form(self, data=None, instance=None):
+        self.form = super().get_form(data=data, instance=instance)
+        return self.form
+
     def post(self, request, *args, **kwargs):
+        self.form = None
+        try:
+            response = self._post(request, *args, **kwargs)
+        finally:
+            # After the view's transaction: the refusal is kept whatever became of the request.
+            if self.form is not None and self.form.refused_id_numbers:
+                RegistrationRefusal.record(request.user, RegistrationSourceChoices.FORM, self.form.refused_id_numbers)
+        return response
+
+    def render_form(self, form, instance, status=200):
+        limit = getattr(form, "limit_reached", None)
+        if limit is None:
+            return super().render_form(form, instance, status=status)
+        messages.error(self.request, limit.message)
+        response = super().render_form(form, instance, status=429)
+        response["Retry-After"] = str(limit.retry_after)
+        return response
+
+    def _post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
         except IntegrityError as error:
@@ -203,7 +237,13 @@ class MemberEditView(generic.ObjectEditView):
             instance = None if self.is_create() else self.get_object("change")
             form = self.get_form(data=request.POST, instance=instance)
             if form.is_valid() or "id_number" not in form.errors:
-                form.add_error("id_number", _("Another current member already has this ID number."))
+                id_number = form.instance.id_number
+                other = clash_in_scope(request.user, id_number, form.instance.pk)
+                if other is not None:
+                    form.add_error("id_number", clash_message(other))
+                else:
+                    form.add_error("id_number", ID_NUMBER_REFUSED_MESSAGE)
+                    form.refused_id_numbers.append((id_number, form.instance.organization_id))
             return self.render_form(form, instance, status=400)
 
 

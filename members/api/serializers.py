@@ -1,18 +1,25 @@
 """API serializers of organizations (fields fixed by API.md)."""
 
-import datetime
-
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from members.choices import ExitReasonChoices, TransferStatusChoices
 from members.models import Member, Organization, TransferLetter
 from members.models.members import MEMBER_EDITABLE_FIELDS
-from members.models.transfers import DEFAULT_VALIDITY_DAYS
-from members.validators import mask_id_number, mask_phone, normalize_credit_code, normalize_id_number
+from members.models.transfers import default_valid_until
+from members.models.members import ID_NUMBER_TAKEN
+from members.models.refusals import check_registration_allowed, clash_in_scope, clash_message
+from members.validators import (
+    mask_id_number,
+    mask_phone,
+    normalize_credit_code,
+    normalize_id_number,
+    normalize_phone,
+)
 from portal.api.serializers import ModelCleanMixin, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 
 
@@ -67,10 +74,45 @@ class MemberSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return fields
 
     def validate_id_number(self, value):
-        return normalize_id_number(value)
+        value = normalize_id_number(value)
+        if value and (self.instance is None or value != self.instance.id_number):
+            # Every new number asked about is a question about the roster: closed (a 429, raised
+            # through is_valid) to a user refused too often lately.
+            check_registration_allowed(self._user())
+        return value
 
     def validate_phone(self, value):
-        return (value or "").strip() or None
+        return normalize_phone(value)
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as error:
+            self._explain_clash(error.detail, attrs)
+            raise
+
+    def _user(self):
+        request = self.context.get("request")
+        return request.user if request else None
+
+    def _explain_clash(self, detail, attrs):
+        """An ID number held by another current member: name them when the caller may see them,
+        otherwise keep the neutral answer and note the refusal (the view records it)."""
+        errors = detail.get("id_number") if isinstance(detail, dict) else None
+        if not errors or not any(getattr(error, "code", None) == ID_NUMBER_TAKEN for error in errors):
+            return
+        id_number = attrs.get("id_number", getattr(self.instance, "id_number", ""))
+        other = clash_in_scope(self._user(), id_number, getattr(self.instance, "pk", None))
+        if other is not None:
+            detail["id_number"] = [
+                ErrorDetail(clash_message(other), code=ID_NUMBER_TAKEN) if error.code == ID_NUMBER_TAKEN else error
+                for error in errors
+            ]
+            return
+        organization = attrs.get("organization", getattr(self.instance, "organization", None))
+        refusals = self.context.get("refusals")
+        if refusals is not None:
+            refusals.append((id_number, organization.pk if organization is not None else None))
 
     def validate_enterprise(self, value):
         return normalize_credit_code(value) or None
@@ -170,7 +212,9 @@ class TransferLetterSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def validate(self, attrs):
         issued_on = attrs.get("issued_on") or timezone.localdate()
         attrs.setdefault("issued_on", issued_on)
-        attrs.setdefault("valid_until", issued_on + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS))
+        if not attrs.get("valid_until"):
+            # None past 9999-12-31: the model's clean() then says what is wrong with the issue date.
+            attrs["valid_until"] = default_valid_until(issued_on)
         return super().validate(attrs)
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.response import Response
 
 from members.api.serializers import (
@@ -18,6 +18,14 @@ from members.api.serializers import (
 )
 from members.filtersets import MemberFilterSet, OrganizationFilterSet, TransferLetterFilterSet
 from members.models import Member, Organization, TransferLetter
+from members.models.members import ID_NUMBER_REFUSED_MESSAGE
+from members.models.refusals import (
+    RegistrationLimitReached,
+    RegistrationRefusal,
+    RegistrationSourceChoices,
+    clash_in_scope,
+    clash_message,
+)
 from members.models.transfers import TransferError
 from portal import scope
 from portal.api.viewsets import ScopedModelViewSet
@@ -49,11 +57,13 @@ class OrganizationViewSet(ScopedModelViewSet):
         super().perform_destroy(instance)
 
 
-def _unique_id_number_error(error):
-    """A concurrent save that lost the race on the current-ID-number index: a 400 on the field."""
-    if "member_unique_current_id_number" in str(error):
-        return ValidationError({"id_number": [_("Another current member already has this ID number.")]})
-    return None
+class RegistrationThrottled(Throttled):
+    """429: the caller was refused too many registrations lately (``members.models.refusals``)."""
+
+    def __init__(self, limit):
+        super().__init__(detail=limit.message)
+        # Set after __init__, which would otherwise append its own sentence to the detail.
+        self.wait = limit.retry_after
 
 
 class MemberViewSet(ScopedModelViewSet):
@@ -79,15 +89,50 @@ class MemberViewSet(ScopedModelViewSet):
             return queryset
         return super().filter_queryset(queryset)
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["refusals"] = getattr(self, "refusals", None)  # None for the schema generator
+        return context
+
+    def initial(self, request, *args, **kwargs):
+        # ID numbers refused because a current member outside the caller's scope holds them.
+        self.refusals = []
+        super().initial(request, *args, **kwargs)
+
+    def _registering(self, write, request, *args, **kwargs):
+        """Run a create or update (atomic); refusals are recorded after its transaction is over,
+        since a refused write rolls it back."""
+        try:
+            return write(request, *args, **kwargs)
+        except RegistrationLimitReached as limit:
+            raise RegistrationThrottled(limit) from None
+        finally:
+            RegistrationRefusal.record(request.user, RegistrationSourceChoices.API, self.refusals)
+
+    def create(self, request, *args, **kwargs):
+        return self._registering(super().create, request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        return self._registering(super().update, request, *args, **kwargs)
+
     def _save(self, serializer):
         try:
             with transaction.atomic():
                 serializer.save()
         except IntegrityError as error:
-            translated = _unique_id_number_error(error)
-            if translated is None:
+            # A concurrent save that lost the race on the current-ID-number index: answered like
+            # clean() would have.
+            if "member_unique_current_id_number" not in str(error):
                 raise
-            raise translated from None
+            data = serializer.validated_data
+            instance = serializer.instance
+            id_number = data.get("id_number", getattr(instance, "id_number", ""))
+            other = clash_in_scope(self.request.user, id_number, getattr(instance, "pk", None))
+            if other is not None:
+                raise ValidationError({"id_number": [clash_message(other)]}) from None
+            organization = data.get("organization", getattr(instance, "organization", None))
+            self.refusals.append((id_number, organization.pk if organization is not None else None))
+            raise ValidationError({"id_number": [str(ID_NUMBER_REFUSED_MESSAGE)]}) from None
 
     def perform_create(self, serializer):
         self.check_create_scope(self.organization_of_new(serializer))

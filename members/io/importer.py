@@ -6,6 +6,10 @@
    file size: nothing of earlier rows is kept but their errors.
 2. SQL then finds ID numbers that appear twice in the file, matches the rows to current members by
    ID number (those rows update the member) and reports a match the caller may not change.
+   A row whose ID number a current member outside the caller's scope holds is refused in neutral
+   words, recorded as a ``RegistrationRefusal`` and counted against the caller's allowance
+   (``members.models.refusals``); a file with more such rows than the allowance left is refused as
+   a whole (``ImportRateLimited``), without saying which rows.
 3. If any row is bad, or on a dry run, the transaction is rolled back: nothing is written.
    Otherwise one ``UPDATE ... FROM`` and one ``INSERT ... SELECT`` write everything; the audit
    triggers (pghistory) record every row with who imported it.
@@ -20,6 +24,15 @@ from django.utils.translation import gettext as _
 
 from members.io import reading, rules
 from members.models import Member, Organization
+from members.models.members import ID_NUMBER_REFUSED_MESSAGE
+from members.models.refusals import (
+    RegistrationLimitReached,
+    RegistrationRefusal,
+    RegistrationSourceChoices,
+    check_registration_allowed,
+    limit_retry_after,
+    remaining_refusals,
+)
 from portal import scope
 
 # Beyond this many errors the file is clearly not the right one; stop listing (memory stays bounded).
@@ -43,6 +56,13 @@ _IMPORT_COLUMNS = (
     ("enterprise", "text"),
     ("is_pocket", "boolean"),
 )
+
+
+class ImportRateLimited(RegistrationLimitReached):
+    """The import is refused as a whole: the caller was refused too many registrations lately, or
+    the file holds more rows of members outside their scope than they have refusals left. Nothing
+    is written and no row is answered. The API answers 429 ``{"detail": message}`` with a
+    ``Retry-After`` header of ``retry_after`` seconds; the page shows the message (status 429)."""
 
 
 @dataclass
@@ -104,7 +124,22 @@ def importable_organizations(user):
 
 
 def import_members(uploaded, user, dry_run=False):
-    """Import ``uploaded`` (a CSV or XLSX file object) as ``user``; returns an ``ImportResult``."""
+    """Import ``uploaded`` (a CSV or XLSX file object) as ``user``; returns an ``ImportResult``.
+
+    Raises ``ImportRateLimited`` when the caller may import no one for now (see the class)."""
+    try:
+        check_registration_allowed(user)
+    except RegistrationLimitReached as limit:
+        raise ImportRateLimited(limit.retry_after) from None
+    refused = []
+    try:
+        return _import(uploaded, user, dry_run, refused)
+    finally:
+        # After the import's transaction (rolled back when rows are refused): the record stays.
+        RegistrationRefusal.record(user, RegistrationSourceChoices.IMPORT, refused)
+
+
+def _import(uploaded, user, dry_run, refused):
     try:
         header, rows = reading.iter_table(uploaded)
     except reading.FileError as problem:
@@ -127,7 +162,7 @@ def import_members(uploaded, user, dry_run=False):
                     transaction.set_rollback(True)
                     return _file_error(_("The file has no data rows."))
                 errors.add(_duplicates(cursor))
-                errors.add(_rows_outside_scope(cursor, user))
+                errors.add(_rows_outside_scope(cursor, user, refused))
                 if errors:
                     transaction.set_rollback(True)
                     result.errors = errors.result()
@@ -233,8 +268,12 @@ def _copy_line(values):
     ) + "\n"
 
 
-def _rows_outside_scope(cursor, user):
-    """Match rows to current members by ID number; errors for matches the caller may not change."""
+def _rows_outside_scope(cursor, user, refused):
+    """Match rows to current members by ID number; errors for matches the caller may not change.
+
+    A member the caller may see is named; one outside their scope gets the neutral refusal, and
+    its ``(id_number, organization_id)`` goes to ``refused``. More of those than the caller's
+    allowance and the whole import is refused (``ImportRateLimited``), no row answered."""
     # Planner statistics first, so a small file is matched through the ID-number index.
     cursor.execute("ANALYZE {table} (id_number)".format(table=IMPORT_TABLE))
     # Lock the members being updated while matching them, so the scope check below and the
@@ -248,15 +287,48 @@ def _rows_outside_scope(cursor, user):
     )
     if scope.get_scope(user).is_city_admin:
         return []  # may change every member
-    changeable = scope.restrict(Member.objects.current(), user, "change").values("pk")
-    changeable_sql, params = changeable.query.sql_with_params()
-    cursor.execute(
-        "SELECT row_number FROM {table} WHERE member_id IS NOT NULL AND member_id NOT IN ({changeable})"
-        " ORDER BY row_number".format(table=IMPORT_TABLE, changeable=changeable_sql),
-        params,
+    changeable_sql, changeable_params = (
+        scope.restrict(Member.objects.current(), user, "change").values("pk").query.sql_with_params()
     )
-    message = _("A current member outside your scope has this ID number; you may not change them.")
-    return [{"row": row_number, "field": "id_number", "message": message} for (row_number,) in cursor.fetchall()]
+    visible_sql, visible_params = scope.restrict(Member.objects.current(), user, "view").values("pk").query.sql_with_params()
+    cursor.execute(
+        "SELECT t.row_number, t.id_number, t.organization_id, t.member_id IN ({visible}) AS visible"
+        " FROM {table} t WHERE t.member_id IS NOT NULL AND t.member_id NOT IN ({changeable})"
+        " ORDER BY t.row_number".format(table=IMPORT_TABLE, changeable=changeable_sql, visible=visible_sql),
+        visible_params + changeable_params,
+    )
+    found = cursor.fetchall()
+    hidden = [(row_number, id_number, organization_id) for row_number, id_number, organization_id, visible in found if not visible]
+    if hidden:
+        refused.extend((id_number, organization_id) for _row, id_number, organization_id in hidden)
+        allowance = remaining_refusals(user)
+        if len(hidden) > allowance:
+            raise ImportRateLimited(limit_retry_after(timezone.now()))
+    seen = [(row_number, id_number) for row_number, id_number, _organization, visible in found if visible]
+    names = {}
+    if seen:
+        names = {
+            member.id_number: member
+            for member in Member.objects.current()
+            .filter(id_number__in={id_number for _row, id_number in seen[:MAX_ERRORS]})
+            .select_related("organization")
+        }
+    errors = [
+        {
+            "row": row_number,
+            "field": "id_number",
+            "message": _("{name} of {organization} has this ID number; you may not change them.").format(
+                name=names[id_number].name, organization=names[id_number].organization.name
+            ),
+        }
+        for row_number, id_number in seen[:MAX_ERRORS]
+        if id_number in names
+    ]
+    errors += [
+        {"row": row_number, "field": "id_number", "message": str(ID_NUMBER_REFUSED_MESSAGE)}
+        for row_number, _id_number, _organization in hidden
+    ]
+    return sorted(errors, key=lambda error: error["row"])
 
 
 def _counts(cursor):

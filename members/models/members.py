@@ -28,6 +28,7 @@ from members.validators import (
     mask_phone,
     normalize_credit_code,
     normalize_id_number,
+    normalize_phone,
     validate_credit_code,
     validate_id_number,
 )
@@ -44,6 +45,13 @@ MINIMUM_JOINING_AGE = 18
 # member may wait for the branch's decision (a probation lasts one year).
 LOST_CONTACT_FLAG_DAYS = 183
 PROBATION_DAYS = 365
+
+# An ID number already held by a current member. The answer is the same whoever holds it: it must
+# not tell a user that someone outside their scope is a party member (issue 8). Forms and the API
+# know the user: they name the other member when the user may see them, and otherwise record the
+# refusal for the organization department (``members.models.refusals``).
+ID_NUMBER_TAKEN = "id_number_taken"
+ID_NUMBER_REFUSED_MESSAGE = _("This person cannot be registered here; ask the organization department.")
 
 
 # The fields a user writes (API.md's member fields plus the workplace's name), in the order forms
@@ -67,11 +75,17 @@ MEMBER_EDITABLE_FIELDS = (
 
 
 def add_years(day, years):
-    """``day`` moved ``years`` years on (29 February becomes 28 February in common years)."""
+    """``day`` moved ``years`` years on (29 February becomes 28 February in common years).
+
+    Raises OverflowError (as ``date + timedelta`` does) when that is outside the calendar's years
+    1 to 9999; callers turn it into a message on the date that caused it."""
+    year = day.year + years
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
+        raise OverflowError("date value out of range")
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)
 
 
 class MemberQuerySet(ScopedQuerySet):
@@ -164,7 +178,8 @@ class Member(ScopedModel):
                 # Old paper records may lack the number (the census lists them); blanks never clash.
                 condition=models.Q(left_on__isnull=True) & ~models.Q(id_number=""),
                 name="member_unique_current_id_number",
-                violation_error_message=_("Another current member already has this ID number."),
+                violation_error_message=ID_NUMBER_REFUSED_MESSAGE,
+                violation_error_code=ID_NUMBER_TAKEN,
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="formal") | models.Q(full_member_on__isnull=False),
@@ -207,7 +222,7 @@ class Member(ScopedModel):
         today = timezone.localdate()
         self.id_number = normalize_id_number(self.id_number)
         self.enterprise = normalize_credit_code(self.enterprise) or None
-        self.phone = (self.phone or "").strip() or None
+        self.phone = normalize_phone(self.phone)
         id_number_valid = False
         if self.id_number:
             try:
@@ -223,7 +238,15 @@ class Member(ScopedModel):
             if self.gender and id_number_gender(self.id_number) != self.gender:
                 errors["gender"] = [_("The gender does not match the ID number.")]
             if self.left_on is None and self._id_number_taken():
-                errors["id_number"] = [_("Another current member already has this ID number.")]
+                errors["id_number"] = [ValidationError(ID_NUMBER_REFUSED_MESSAGE, code=ID_NUMBER_TAKEN)]
+        birth_date_valid = False
+        if self.birth_date:
+            if self.birth_date > today:
+                errors.setdefault("birth_date", [_("The birth date cannot be in the future.")])
+            elif self.birth_date.year < 1900:
+                errors.setdefault("birth_date", [_("The birth date cannot be before 1900.")])
+            else:
+                birth_date_valid = True
         if self.phone and not _PHONE_PATTERN.match(self.phone):
             errors["phone"] = [_("A phone number has digits only (and optionally +, spaces or dashes).")]
         if self.enterprise:
@@ -234,7 +257,7 @@ class Member(ScopedModel):
         if self.joined_on:
             if self.joined_on > today:
                 errors["joined_on"] = [_("The date of joining cannot be in the future.")]
-            elif self.birth_date and self.joined_on < add_years(self.birth_date, MINIMUM_JOINING_AGE):
+            elif birth_date_valid and self.joined_on < add_years(self.birth_date, MINIMUM_JOINING_AGE):
                 errors["joined_on"] = [
                     _("A member joins the party at {age} or older; check the birth and joining dates.").format(
                         age=MINIMUM_JOINING_AGE

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.choices import OrganizationKindChoices, SectorChoices
+from members.models.members import add_years
 from portal.models import ScopedModel, ScopedQuerySet
 
 # Each level of the materialized path is the organization's id in base 36, six characters wide,
@@ -151,6 +152,14 @@ class Organization(ScopedModel):
             raise ValidationError({"term_years": _("A term of office lasts between 1 and 10 years.")})
         if (self.term_started_on is None) != (self.term_years is None):
             raise ValidationError(_("Give both the start and the length of the term of office, or neither."))
+        if self.term_started_on is not None and self.term_years is not None:
+            # term_expires_on is computed by PostgreSQL; past the year 9999 Python cannot read it back.
+            try:
+                add_years(self.term_started_on, self.term_years)
+            except OverflowError:
+                raise ValidationError(
+                    {"term_started_on": _("The term of office would end after the year 9999; check its start.")}
+                ) from None
 
     @transaction.atomic
     def save(self, *args, **kwargs):

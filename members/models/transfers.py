@@ -19,6 +19,15 @@ from portal.models import ScopedModel, ScopedQuerySet
 DEFAULT_VALIDITY_DAYS = 90
 
 
+def default_valid_until(issued_on):
+    """The end of validity of a letter issued on ``issued_on`` when the issuer does not say;
+    None when it would fall past the calendar's last day (9999-12-31)."""
+    try:
+        return issued_on + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS)
+    except OverflowError:
+        return None
+
+
 class TransferError(Exception):
     """The letter's state forbids the step (already decided, expired...): the API answers 409."""
 
@@ -185,6 +194,10 @@ class TransferLetter(ScopedModel):
             errors["to_organization"] = [_("The member already belongs to this organization.")]
         if self.issued_on and self.valid_until and self.valid_until < self.issued_on:
             errors["valid_until"] = [_("A letter cannot expire before it is issued.")]
+        if self.issued_on and not self.valid_until and default_valid_until(self.issued_on) is None:
+            errors["issued_on"] = [
+                _("A letter issued on this date would be valid past the year 9999; check the issue date.")
+            ]
         if self._state.adding and self.member_id:
             if not self.member.is_current:
                 errors["member"] = [_("This member has left the roster.")]
@@ -196,9 +209,7 @@ class TransferLetter(ScopedModel):
     def save(self, *args, **kwargs):
         if self._state.adding:
             if not self.valid_until:
-                self.valid_until = (self.issued_on or timezone.localdate()) + datetime.timedelta(
-                    days=DEFAULT_VALIDITY_DAYS
-                )
+                self.valid_until = default_valid_until(self.issued_on or timezone.localdate())
             if self.member_id and not self.from_organization_id:
                 self.from_organization_id = self.member.organization_id
             if not self.letter_number:
