@@ -18,6 +18,20 @@
   document.addEventListener("htmx:responseError", showLoadError);
   document.addEventListener("htmx:sendError", showLoadError);
 
+  // Behaviours that would otherwise be inline handlers, which the Content-Security-Policy forbids.
+  // A select marked data-autosubmit submits its form when changed (language, dashboard organization).
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select[data-autosubmit]") && select.form) select.form.submit();
+  });
+  // A link marked data-history-back goes back one page (a form's Cancel when it has nowhere better).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-history-back]");
+    if (!link) return;
+    event.preventDefault();
+    window.history.back();
+  });
+
   // Forms marked data-confirm ask before submitting (e.g. irreversible workflow steps).
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
