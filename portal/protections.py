@@ -16,7 +16,8 @@ What they keep, whatever a session sets (``SET LOCAL pgtrigger.ignore = ...`` in
 
 Why plain SQL here rather than django-pgtrigger: every function pgtrigger generates starts by
 reading the ``pgtrigger.ignore`` setting and skips itself when its name is listed, and PostgreSQL
-lets any session set any custom setting. These functions read no setting at all.
+lets any session set any custom setting. These functions read no setting at all. (The one setting
+that skips every trigger, ``session_replication_role``, only a superuser may set.)
 
 What the owner can still do: a table's owner may always ``ALTER TABLE ... DISABLE TRIGGER`` or
 drop the table, so no trigger protects data from the owner. Maintenance of history (a retention

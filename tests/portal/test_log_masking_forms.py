@@ -4,6 +4,7 @@ text never reaches gunicorn's access log (security audit, issue 8, finding 6).""
 import io
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -115,7 +116,9 @@ def test_gunicorn_access_log_of_a_real_server_keeps_no_search_text(tmp_path):
     """gunicorn started as the README says (``--logger-class portal.logging.GunicornLogger``), with
     an access-log format holding every atom that carries a URL; the requests' search text in every
     accepted form must not reach the file."""
-    sock_path = os.path.join(tempfile.mkdtemp(prefix="h4-gunicorn-"), "web.sock")
+    # A short directory of its own: unix socket paths are limited to about 100 characters.
+    sock_dir = tempfile.mkdtemp(prefix="gunicorn-")
+    sock_path = os.path.join(sock_dir, "web.sock")
     access_log = tmp_path / "access.log"
     log_format = '%(h)s "%(r)s" %(s)s U=%(U)s q=%(q)s f="%(f)s" ref="%({referer}i)s" orig="%({x-original-uri}i)s"'
     environment = dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings_test", PYTHONPATH=str(ROOT))
@@ -152,6 +155,7 @@ def test_gunicorn_access_log_of_a_real_server_keeps_no_search_text(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        shutil.rmtree(sock_dir, ignore_errors=True)
     written = access_log.read_text(encoding="utf-8", errors="replace")
     for form in forms:
         for piece in digits_of(form) + (["226X"] if "226X" in form else []):
