@@ -8,6 +8,7 @@ a create checks the organization the new row lands in, and out of scope is 404.
 
 import secrets
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,10 @@ from django.views.generic import ListView
 
 from portal import scope
 from portal.audit import history_for
+from portal.versioning import record_version
+
+# The hidden field of an edit form that carries the version of the record the form was filled from.
+VERSION_FIELD = "record_version"
 
 
 class ScopedViewMixin(LoginRequiredMixin):
@@ -155,13 +160,39 @@ class ObjectDetailView(ScopedViewMixin, View):
 
 
 class ObjectEditView(ScopedViewMixin, View):
-    """Create (no ``pk`` in the URL) or edit one object, all in one transaction."""
+    """Create (no ``pk`` in the URL) or edit one object, all in one transaction.
+
+    A stale form is never saved over someone else's change: the form of an existing record carries
+    the version it was filled from (a hidden field), and ``get_form`` compares it with the record
+    as locked inside the saving transaction. When they differ, the form comes back unbound, with
+    the record's current values, the current version and a message (``form.stale_message``), so
+    nothing is saved; a subclass that writes its own ``post`` gets the same by calling
+    ``get_form`` after locking the row. A POST without the field (a script) saves as before.
+    """
 
     template_name = "generic/object_edit.html"
     form_class = None
 
     def get_form(self, data=None, instance=None):
-        return self.form_class(data=data, instance=instance, user=self.request.user)
+        if instance is None or instance.pk is None:
+            return self.form_class(data=data, instance=instance, user=self.request.user)
+        current = record_version(instance)
+        posted = data.get(VERSION_FIELD) if data is not None else None
+        if posted and posted != current:
+            form = self.form_class(data=None, instance=instance, user=self.request.user)
+            form.stale_message = _(
+                "Someone else changed this record since you opened it. Nothing was saved: the form now "
+                "shows the current values. Make your changes again and save."
+            )
+        else:
+            form = self.form_class(data=data, instance=instance, user=self.request.user)
+        form.fields[VERSION_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False, initial=current)
+        # Rendered with the version current now, whatever was posted: saving again is a conscious overwrite.
+        form.initial[VERSION_FIELD] = current
+        if form.is_bound:
+            form.data = form.data.copy()
+            form.data[VERSION_FIELD] = current
+        return form
 
     def is_create(self):
         return self.lookup_url_kwarg not in self.kwargs
@@ -188,7 +219,7 @@ class ObjectEditView(ScopedViewMixin, View):
                 obj = form.save()
                 messages.success(request, _("Saved {object}.").format(object=obj))
                 return HttpResponseRedirect(obj.get_absolute_url())
-        return self.render_form(form, instance, status=400)
+        return self.render_form(form, instance, status=409 if getattr(form, "stale_message", None) else 400)
 
     def render_form(self, form, instance, status=200):
         context = {"form": form, "object": instance, **self.base_context()}
