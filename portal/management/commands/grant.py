@@ -2,6 +2,8 @@
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -32,12 +34,25 @@ class Command(BaseCommand):
                 organization = organization_model.objects.get(code=org)
             except organization_model.DoesNotExist:
                 raise CommandError("No organization with code {!r}.".format(org)) from None
-        user, created = get_user_model().objects.get_or_create(username=username)
-        if password:
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=username).first()
+        created = user is None
+        if created:
+            user = user_model(username=username)
+        # Only a new password is set: the same arguments again change nothing (and end no sessions).
+        new_password = bool(password) and (created or not user.check_password(password))
+        if new_password:
+            # The password policy (AUTH_PASSWORD_VALIDATORS), as on every other way of setting one.
+            try:
+                validate_password(password, user)
+            except ValidationError as error:
+                raise CommandError("The password was refused: {}".format(" ".join(error.messages))) from None
             user.set_password(password)
-            user.save(update_fields=["password"])
         elif created:
             user.set_unusable_password()
+        if created:
+            user.save()
+        elif new_password:
             user.save(update_fields=["password"])
         assignment, assigned = RoleAssignment.objects.get_or_create(user=user, role=role, organization=organization)
         if role == RoleChoices.CITY_ADMIN and not (user.is_staff and user.is_superuser):
