@@ -250,27 +250,20 @@ class Table:
         return get_column_letter(min(column, 16384))
 
     def _checked(self, lines, header=False):
-        """The lines of the source, cells checked against the cell limit, a limit error where one is hit."""
+        """The lines before the header, checked against the limits like data rows."""
         limit = self._limits.max_cell_chars
         while True:
             try:
                 line, cells = next(lines)
             except StopIteration:
-                if self._progress is not None and not header:
-                    self._progress(self._source.rows_read)
                 return
             except _CellTooLong as too_long:
                 raise self._cell_error(too_long.row, too_long.column, header) from None
-            if not header and line - self._header_line > self._limits.max_rows:
-                raise _too_many_rows(line - self._header_line, self._limits)
-            if header and line > self._limits.max_rows:
+            if line > self._limits.max_rows:
                 # Only blank lines so far: a file of millions of empty rows stops here too.
                 raise _too_many_rows(line, self._limits)
             if cells and max(map(len, cells)) > limit:
-                column = next(index for index, cell in enumerate(cells, start=1) if len(cell) > limit)
-                raise self._cell_error(line, column, header)
-            if self._progress is not None and line % PROGRESS_EVERY_ROWS == 0:
-                self._progress(self._source.rows_read)
+                raise self._cell_error(line, None, header)
             yield line, cells
 
     def _cell_error(self, line, column, header):
@@ -288,13 +281,39 @@ class Table:
         )
 
     def _data_rows(self, lines):
+        # One loop for every check: it runs once per row of files of 100,000 rows and more.
         header_line = self._header_line
-        for line, cells in self._checked(lines):
-            # The first cell (usually the name) settles most rows without looking at the others.
-            if cells and (cells[0].strip() or any(cell.strip() for cell in cells)):
-                if any(map(_is_neutralized, cells)):
-                    cells = [restore_text(cell) for cell in cells]
-                yield line - header_line, cells
+        max_line = header_line + self._limits.max_rows
+        limit = self._limits.max_cell_chars
+        source = self._source
+        progress = self._progress
+        next_report = PROGRESS_EVERY_ROWS
+        while True:
+            try:
+                line, cells = next(lines)
+            except StopIteration:
+                if progress is not None:
+                    progress(source.rows_read)
+                return
+            except _CellTooLong as too_long:
+                raise self._cell_error(too_long.row, too_long.column, False) from None
+            if line > max_line:
+                raise _too_many_rows(line - header_line, self._limits)
+            if progress is not None and source.rows_read >= next_report:
+                progress(source.rows_read)
+                next_report = source.rows_read + PROGRESS_EVERY_ROWS
+            if not cells:
+                continue
+            # The whole row within the cell limit settles it without looking at each cell.
+            joined = "".join(cells)
+            if len(joined) > limit and max(map(len, cells)) > limit:
+                column = next(index for index, cell in enumerate(cells, start=1) if len(cell) > limit)
+                raise self._cell_error(line, column, False)
+            if not joined.strip():
+                continue  # a blank row: counted, not handed out
+            if "'" in joined and any(map(_is_neutralized, cells)):
+                cells = [restore_text(cell) for cell in cells]
+            yield line - header_line, cells
 
 
 def read_table(uploaded, limits=None):
@@ -859,10 +878,15 @@ _NUMBERS = (int, float, decimal.Decimal)
 
 def csv_cells(values):
     """One CSV row's cells: numbers as they are (``-1`` stays a number), every text neutralized."""
-    return [
-        str(value) if isinstance(value, _NUMBERS) and not isinstance(value, bool) else neutralize(cell_text(value))
-        for value in values
-    ]
+    cells = []
+    for value in values:
+        if type(value) is str:  # most cells: the quickest path first
+            cells.append("'" + value if value.startswith(FORMULA_TRIGGERS) else value)
+        elif isinstance(value, _NUMBERS) and not isinstance(value, bool):
+            cells.append(str(value))
+        else:
+            cells.append(neutralize(cell_text(value)))
+    return cells
 
 
 def _xlsx_text(sheet, text):
