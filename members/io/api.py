@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from members.filtersets import MemberFilterSet
 from members.io.export import export_members
-from members.io.importer import import_members
+from members.io.importer import ImportRateLimited, import_members
 from members.models import Member
 from members.tasks import MEMBER_IMPORT_KIND, import_members_job
 from portal import jobs, scope, spreadsheets
@@ -100,7 +100,14 @@ class MemberImportView(APIView):
             return Response(
                 {"job": url, "id": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
             )
-        result = import_members(upload, request.user, dry_run=dry_run)
+        try:
+            result = import_members(upload, request.user, dry_run=dry_run)
+        except ImportRateLimited as limited:
+            return Response(
+                {"detail": limited.message},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(limited.retry_after)},
+            )
         return Response(result.as_dict(), status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST)
 
 

@@ -28,7 +28,7 @@ from django.views import View
 
 from members.filtersets import MemberFilterSet
 from members.io.export import export_members
-from members.io.importer import ImportResult, import_members, importable_organizations
+from members.io.importer import ImportRateLimited, ImportResult, import_members, importable_organizations
 from members.io.rules import COLUMNS
 from members.models import Member
 from members.tasks import MEMBER_IMPORT_KIND, import_members_job
@@ -105,7 +105,10 @@ class MemberImportPageView(_MemberActionMixin, View):
                 import_members_job, request.user, MEMBER_IMPORT_KIND, upload, dry_run=True, keeps_file=True
             )
             return redirect("members:member_import_job", pk=job.pk)
-        result = import_members(upload, request.user, dry_run=True)
+        try:
+            result = import_members(upload, request.user, dry_run=True)
+        except ImportRateLimited as limited:
+            return self.render_page(file_error=limited.message, status=429)
         if not result.ok:
             return self.render_page(result=result, file_name=upload.name, status=400)
         request.session[SESSION_KEY] = {"token": _stash(upload), "name": upload.name}
@@ -119,7 +122,10 @@ class MemberImportPageView(_MemberActionMixin, View):
         if path is None or self.request.POST.get("token") != stashed.get("token"):
             return self.render_page(file_error=_("The checked file is no longer available; upload it again."), status=400)
         with open(path, "rb") as stored:
-            result = import_members(stored, self.request.user, dry_run=False)
+            try:
+                result = import_members(stored, self.request.user, dry_run=False)
+            except ImportRateLimited as limited:
+                return self.render_page(file_error=limited.message, status=429)
         if result.ok:
             self.forget_stash()
         status = 200 if result.ok else 400
@@ -171,8 +177,11 @@ class MemberImportJobView(_MemberActionMixin, View):
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"
             return response
-        result = ImportResult(dry_run=job.dry_run)
         answer = job.result or {}
+        if "detail" in answer:
+            # Refused as a whole (too many refused registrations lately): the message, no table.
+            return render(request, self.template_name, {"job": job, "columns": COLUMNS, "file_error": answer["detail"]})
+        result = ImportResult(dry_run=job.dry_run)
         result.errors = answer.get("errors", [])
         result.created = answer.get("created", 0)
         result.updated = answer.get("updated", 0)

@@ -213,3 +213,55 @@ def test_progress_is_visible_while_the_import_runs(tree, users, monkeypatch):
     assert ("running", 1000) in seen and ("running", 2000) in seen
     job.refresh_from_db()
     assert job.rows_read == 2501 and job.result == {"created": 2500, "updated": 0, "dry_run": True}
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_an_import_job_from_the_database(tree, users, tmp_path):
+    """Through the broker in CELERY_BROKER_URL (skipped without one, as tests/portal/test_celery_worker.py):
+    the worker reads the file from the job's row, not from the web node's disk."""
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from celery import Celery
+
+    from tests.portal import test_celery_worker as worker_test
+
+    if not worker_test.BROKER_URL or worker_test.BROKER_URL.startswith("filesystem"):
+        pytest.skip("CELERY_BROKER_URL is not set to a real broker (Redis or RabbitMQ); .ci/run sets it")
+    job = ImportJob.objects.create(
+        user=users["secretary_a"], kind=MEMBER_IMPORT_KIND, file_name="roster.csv", file_data=csv_bytes(rows(3))
+    )
+    queue = "test-import-{}".format(uuid.uuid4().hex[:12])
+    env = dict(
+        worker_test.os.environ,
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        SECRET_KEY="test-only-secret-key",
+        DEBUG="0",
+        DATABASE_URL=worker_test.database_url_of_test_database(),
+        CELERY_TASK_ALWAYS_EAGER="0",
+    )
+    log = tmp_path / "worker.log"
+    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "--queues", queue,
+               "--hostname", queue + "@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO"]
+    with log.open("w") as output:
+        worker = subprocess.Popen(command, cwd=worker_test.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
+    client = Celery("test-client", broker=worker_test.BROKER_URL)
+    try:
+        client.send_task("members.import_members", args=[job.pk], queue=queue)
+        deadline = time.monotonic() + worker_test.WAIT_SECONDS
+        while True:
+            job.refresh_from_db()
+            if job.finished:
+                break
+            assert worker.poll() is None, "the worker exited early:\n" + log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "not done within {} s:\n{}".format(worker_test.WAIT_SECONDS, log.read_text()[-3000:])
+            time.sleep(0.5)
+    finally:
+        worker_test.stop(worker)
+        client.close()
+    assert job.status == "succeeded", job.result
+    assert job.result == {"created": 3, "updated": 0, "dry_run": False} and job.rows_read == 4
+    assert Member.objects.count() == 3 and bytes(job.file_data) == b""
