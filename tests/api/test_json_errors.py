@@ -148,3 +148,25 @@ def test_messages_follow_the_request_language(staff_client):
         staff_client.get("/api/v1/members/?q=" + "x" * MAX_URL_LENGTH, HTTP_ACCEPT_LANGUAGE="zh-hans"), 414
     )
     assert "URL" in detail and "too long" not in detail
+
+
+def test_every_operation_documents_its_json_errors(api_as):
+    import yaml
+
+    document = yaml.safe_load(api_as("anonymous").get("/api/v1/schema/").content)
+    components = document["components"]["responses"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            expected = {"400", "401", "403", "404", "405", "406", "414", "500"}
+            if method in {"post", "put", "patch"}:
+                expected |= {"413", "415"}
+            responses = operation["responses"]
+            assert expected <= set(responses), (method, path, expected - set(responses))
+            for status, response in responses.items():
+                if status >= "400":
+                    if "$ref" in response:
+                        response = components[response["$ref"].rsplit("/", 1)[1]]
+                    assert "application/json" in response.get("content", {}), (method, path, status)
+            assert "security" in operation, (method, path)
