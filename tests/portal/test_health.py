@@ -26,10 +26,17 @@ def broker_folders(tmp_path, monkeypatch):
     """The filesystem broker of ``make run`` with its queue folders in place."""
     folders = {"data_folder_in": str(tmp_path / "queue"), "data_folder_out": str(tmp_path / "queue")}
     (tmp_path / "queue").mkdir()
-    monkeypatch.setitem(app.conf, "broker_url", "filesystem://")
-    monkeypatch.setitem(app.conf, "broker_write_url", None)
+    use_broker(monkeypatch, "filesystem://")
     monkeypatch.setitem(app.conf, "broker_transport_options", folders)
     return tmp_path / "queue"
+
+
+def use_broker(monkeypatch, url):
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    monkeypatch.setitem(app.conf, "broker_url", url)
+    monkeypatch.setitem(app.conf, "broker_write_url", None)
 
 
 def get(url):
@@ -99,8 +106,7 @@ def test_not_ready_when_the_queue_folder_is_missing(broker_folders):
 @pytest.mark.django_db
 def test_unreachable_broker_fails_fast_and_reveals_nothing(monkeypatch):
     succeeded_run(hours_ago=1)
-    monkeypatch.setitem(app.conf, "broker_url", "redis://:broker-secret@127.0.0.1:1/0")
-    monkeypatch.setitem(app.conf, "broker_write_url", None)
+    use_broker(monkeypatch, "redis://:broker-secret@127.0.0.1:1/0")
     started = time.monotonic()
     response, body = get(READY)
     assert time.monotonic() - started < 5
@@ -133,3 +139,14 @@ def test_no_personal_data_and_no_login_needed(broker_folders, users, tree):
     # Only check names, flags, timings and ages.
     for check in body["checks"].values():
         assert set(check) <= {"ok", "ms", "age_hours", "max_age_hours", "error"}
+
+
+@pytest.mark.django_db
+def test_ready_with_the_real_broker_when_one_is_configured():
+    import os
+
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith(("redis://", "amqp://")):
+        pytest.skip("CELERY_BROKER_URL is not set to a real broker (Redis or RabbitMQ); .ci/run sets it")
+    succeeded_run(hours_ago=1)
+    response, body = get(READY)
+    assert response.status_code == 200, body
