@@ -2,23 +2,73 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from portal import scope
+from portal.input_guards import text_problem, validate_date_in_range
 
 
-class LoginForm(AuthenticationForm):
+class InputGuardFormMixin:
+    """Refuses, as field errors, input the portal can neither store nor compute with
+    (``portal.input_guards``): a NUL or a lone surrogate in any submitted value, whatever the
+    field (a choice or a code input would pass it to a lookup), and a date outside the years the
+    domain uses (a date near 9999-12-31 plus a term or a period overflows). Every form of the
+    portal inherits it, through ``BootstrapFormMixin`` or directly.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, (forms.DateField, forms.DateTimeField)):
+                field.validators.append(validate_date_in_range)
+
+    def _clean_fields(self):
+        refused = {}
+        for name, bound_field in self._bound_items():
+            if not bound_field.field.disabled:
+                message = _submitted_value_problem(bound_field.data)
+                if message:
+                    refused[name] = message
+        if not refused:
+            return super()._clean_fields()
+        # A refused value never reaches its field: its lookup or clean_<name>() would send it to the database.
+        all_fields = self.fields
+        self.fields = {name: field for name, field in all_fields.items() if name not in refused}
+        try:
+            super()._clean_fields()
+        finally:
+            self.fields = all_fields
+        for name, message in refused.items():
+            self.add_error(name, message)
+
+
+def _submitted_value_problem(value):
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for item in values:
+        if isinstance(item, str):
+            message = text_problem(item)
+            if message:
+                return message
+    return None
+
+
+class LoginForm(InputGuardFormMixin, AuthenticationForm):
     """The login form, with Bootstrap classes on its inputs."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Django only puts the user name's length on the widget; without the check a longer name
+        # reaches authenticate(), whose lockout bookkeeping (django-axes) stores it in 255 characters.
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
         self.fields["username"].widget.attrs.update({"class": "form-control", "autofocus": True})
         self.fields["password"].widget.attrs.update({"class": "form-control"})
         self.error_messages["invalid_login"] = _("Please enter a correct user name and password.")
 
 
-class BootstrapFormMixin:
-    """Gives every widget the Bootstrap class it needs, so forms declare only their fields."""
+class BootstrapFormMixin(InputGuardFormMixin):
+    """Gives every widget the Bootstrap class it needs, so forms declare only their fields
+    (and, with ``InputGuardFormMixin``, refuses input the portal cannot store)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

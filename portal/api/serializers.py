@@ -3,9 +3,12 @@
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import QueryDict
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from portal import scope
+from portal.input_guards import query_dict_problem, validate_date_in_range, value_problem
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -39,7 +42,41 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return scope.restrict(queryset, request.user if request else None, "view")
 
 
-class ModelCleanMixin:
+class InputGuardMixin:
+    """Refuses, as field errors, input the portal can neither store nor compute with
+    (``portal.input_guards``), whatever the fields are and however the data arrived.
+
+    DRF's ``CharField`` already refuses NUL and lone surrogates, but choice, slug, JSON and
+    hand-written fields pass them on to a lookup or an INSERT; and a date near 9999-12-31 plus a
+    term or a period overflows in ``validate()``. Every app serializer inherits this through
+    ``ModelCleanMixin``, ``Serializer`` or ``ModelSerializer`` below.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, (serializers.DateField, serializers.DateTimeField)) and not field.read_only:
+                field.validators = [*field.validators, validate_date_in_range]
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(data, QueryDict):
+            problem = query_dict_problem(data)
+        elif isinstance(data, dict):
+            problem = value_problem(data)
+        else:
+            problem = None
+        if problem:
+            field, message = problem
+            raise serializers.ValidationError({field or api_settings.NON_FIELD_ERRORS_KEY: [message]})
+        return super().to_internal_value(data)
+
+
+class Serializer(InputGuardMixin, serializers.Serializer):
+    """The base of a plain (non-model) serializer of an app."""
+
+
+class ModelCleanMixin(InputGuardMixin):
     """Runs the model's own ``clean()`` on the would-be object, so forms and the API enforce one
     rule book (the model's) and answer with the same messages on the same fields."""
 
@@ -58,3 +95,7 @@ class ModelCleanMixin:
         except DjangoValidationError as error:
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
         return attrs
+
+
+class ModelSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    """The base of an app's model serializer: the input guards and the model's rule book."""
