@@ -1,20 +1,22 @@
 """Token login and logout for API clients (API.md "Auth")."""
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model, logout
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.serializers import ErrorSerializer
+from portal.api.serializers import ErrorSerializer, Serializer
 
 
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
+class TokenRequestSerializer(Serializer):
+    # No account has a longer name; without the limit it would reach the lock-out bookkeeping.
+    username = serializers.CharField(max_length=get_user_model()._meta.get_field("username").max_length)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
@@ -56,7 +58,7 @@ class TokenLoginView(APIView):
 
 
 class TokenLogoutView(APIView):
-    """Revoke the token this request was made with."""
+    """End what this request was authenticated by: revoke its token, or end its browser session."""
 
     permission_classes = [IsAuthenticated]
 
@@ -64,4 +66,7 @@ class TokenLogoutView(APIView):
     def post(self, request):
         if isinstance(request.auth, AuthToken):
             request.auth.delete()
+        elif isinstance(request.successful_authenticator, SessionAuthentication):
+            # Flushes the session (its key is no longer valid anywhere) and sends user_logged_out.
+            logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
