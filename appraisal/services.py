@@ -32,8 +32,34 @@ from appraisal.models import (
 from members.choices import ExitReasonChoices, MemberStatusChoices
 from members.models import Organization
 from portal import scope
+from portal.input_guards import date_range_message, text_problem, validate_date_in_range
 
 APPROVED_TRIGGER = "appraisal.Rating:approved_is_final"
+
+# Ids are bigint; a larger number names no row, and PostgreSQL would refuse to compare it.
+MAX_ID = 2**63 - 1
+# Vote and representative counts of one branch meeting; far below the columns' 2**31 - 1.
+MAX_COUNT = 100_000
+
+
+def _whole_number(value):
+    """``value`` as a non-negative int when it is one or is written in ASCII digits, else None
+    (``int()`` would also take "٣" or " 3 ", and ``str.isdigit()`` takes "²")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _refuse_unstorable(field, text):
+    """A ``ValidationError`` on ``field`` when ``text`` cannot be stored (the pages' and the API's
+    guards see it first; a service called from elsewhere still answers 400)."""
+    message = text_problem(text) if isinstance(text, str) else None
+    if message:
+        raise ValidationError({field: [message]})
 
 
 class WorkflowConflict(Exception):
@@ -130,13 +156,12 @@ def save_ratings(appraisal_round, user, rows):
         if not isinstance(row, dict):
             errors[index] = {"non_field_errors": [_("Each row is an object with member and rating.")]}
             continue
-        member_id = row.get("member")
-        if isinstance(member_id, bool) or not isinstance(member_id, int):
-            try:
-                member_id = int(str(member_id))
-            except ValueError:
-                row_errors["member"] = [_("A member id is a whole number.")]
-                member_id = None
+        member_id = _whole_number(row.get("member"))
+        if member_id is None:
+            row_errors["member"] = [_("A member id is a whole number.")]
+        elif not 0 < member_id <= MAX_ID:
+            row_errors["member"] = [_("Member {id} does not take part in this round.").format(id=member_id)]
+            member_id = None
         if row.get("rating") not in RatingChoices.values:
             row_errors["rating"] = [
                 _("Choose one of: {choices}.").format(choices=", ".join(RatingChoices.values))
@@ -144,6 +169,8 @@ def save_ratings(appraisal_round, user, rows):
         reason = row.get("reason", "")
         if not isinstance(reason, str):
             row_errors["reason"] = [_("The reason is text.")]
+        elif text_problem(reason):
+            row_errors["reason"] = [text_problem(reason)]
         if member_id is not None and member_id in wanted:
             row_errors["member"] = [_("This member appears twice in the list.")]
         if row_errors:
@@ -360,6 +387,7 @@ def reopen(appraisal_round, user, organization, reason):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Give the reason for reopening in writing.")]})
+    _refuse_unstorable("reason", reason)
     ratings = organization_ratings(appraisal_round, organization).filter(status=RatingStatusChoices.APPROVED)
     with pgtrigger.ignore(APPROVED_TRIGGER):
         count = ratings.update(
@@ -388,6 +416,7 @@ def record_objection(appraisal_round, user, member, text):
         raise WorkflowConflict(_("Objections are recorded while the member's rating is publicized."))
     if not (text or "").strip():
         raise ValidationError({"text": [_("Write down the objection.")]})
+    _refuse_unstorable("text", text)
     return Objection.objects.create(
         round=appraisal_round, member=member, organization=rating.organization, text=text.strip()
     )
@@ -399,6 +428,7 @@ def resolve_objection(objection, user, resolution, today=None):
         raise PermissionDenied(_("You may not resolve objections of this organization."))
     if not (resolution or "").strip():
         raise ValidationError({"resolution": [_("Say how the objection was resolved.")]})
+    _refuse_unstorable("resolution", resolution)
     objection.resolution = resolution.strip()
     objection.resolved_on = today or timezone.localdate()
     objection.save(update_fields=["resolution", "resolved_on", "updated_at"])
@@ -455,10 +485,14 @@ def _count(data, key, label, errors):
     raw = (data.get(key) or "").strip()
     if raw == "":
         return 0
-    if not raw.isdigit():
+    count = _whole_number(raw)
+    if count is None:
         errors.append(_("{label}: a whole number of 0 or more.").format(label=label))
         return 0
-    return int(raw)
+    if count > MAX_COUNT:
+        errors.append(_("{label}: at most {maximum}.").format(label=label, maximum=MAX_COUNT))
+        return 0
+    return count
 
 
 @transaction.atomic
@@ -482,6 +516,12 @@ def save_evaluation(appraisal_round, user, organization, data):
             meeting_day = datetime.date.fromisoformat(meeting)
         except ValueError:
             errors.append(_("The meeting date is a date (YYYY-MM-DD)."))
+        else:
+            try:
+                validate_date_in_range(meeting_day)
+            except ValidationError:
+                errors.append(date_range_message())
+                meeting_day = None
     participants = list(
         Participant.objects.filter(round=appraisal_round, organization=organization)
         .select_related("member")
@@ -501,6 +541,10 @@ def save_evaluation(appraisal_round, user, organization, data):
                     _("{name}: more non-party votes than non-party representatives.").format(name=participant.member.name)
                 )
             votes.append((participant, value, group_votes, non_party))
+        for key in ("self-{}".format(participant.pk), "reason-{}".format(participant.member_id)):
+            message = text_problem(data.get(key) or "")
+            if message:
+                errors.append(_("{name}: {message}").format(name=participant.member.name, message=message))
     if errors:
         raise ValidationError(errors)
     BranchEvaluation.objects.update_or_create(
