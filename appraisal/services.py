@@ -12,7 +12,6 @@ Callers run them inside ``transaction.atomic`` (the functions open their own too
 
 import datetime
 
-import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
@@ -33,8 +32,6 @@ from members.choices import ExitReasonChoices, MemberStatusChoices
 from members.models import Organization
 from portal import scope
 from portal.input_guards import date_range_message, text_problem, validate_date_in_range
-
-APPROVED_TRIGGER = "appraisal.Rating:approved_is_final"
 
 # Ids are bigint; a larger number names no row, and PostgreSQL would refuse to compare it.
 MAX_ID = 2**63 - 1
@@ -379,8 +376,9 @@ def move_step(appraisal_round, user, organization, action, today=None):
 def reopen(appraisal_round, user, organization, reason):
     """The city administrator's only way back: the organization's approved ratings return to draft.
 
-    The trigger that keeps approved ratings final is ignored for this one statement, and the
-    reopening is recorded with its written reason (and in each rating's history).
+    The reopening is recorded first, with its written reason: the database lets approved ratings
+    go back to draft only under a reopening recorded in the same transaction (``Rating.final_state``).
+    Each rating's history records the change too.
     """
     if not scope.get_scope(user).is_city_admin:
         raise PermissionDenied(_("Only a city administrator may reopen approved ratings."))
@@ -388,15 +386,21 @@ def reopen(appraisal_round, user, organization, reason):
     if not reason:
         raise ValidationError({"reason": [_("Give the reason for reopening in writing.")]})
     _refuse_unstorable("reason", reason)
-    ratings = organization_ratings(appraisal_round, organization).filter(status=RatingStatusChoices.APPROVED)
-    with pgtrigger.ignore(APPROVED_TRIGGER):
-        count = ratings.update(
-            status=RatingStatusChoices.DRAFT, publicized_on=None, approved_at=None, approved_by=None, updated_at=timezone.now()
-        )
+    # Locked, so the count recorded is the count reopened.
+    approved = list(
+        organization_ratings(appraisal_round, organization)
+        .filter(status=RatingStatusChoices.APPROVED)
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
+    count = len(approved)
     if not count:
         raise WorkflowConflict(_("{organization} has no approved ratings to reopen.").format(organization=organization.name))
     Reopening.objects.create(
         round=appraisal_round, organization=organization, reason=reason, ratings_reopened=count, user=user
+    )
+    Rating.objects.filter(pk__in=approved).update(
+        status=RatingStatusChoices.DRAFT, publicized_on=None, approved_at=None, approved_by=None, updated_at=timezone.now()
     )
     WorkflowStep.objects.create(
         round=appraisal_round, organization=organization, action=WorkflowActionChoices.REOPEN, ratings_moved=count, user=user
