@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install messages clean
+.PHONY: run test install messages clean backup restore
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))" >&2; exit 1; }
@@ -27,6 +27,15 @@ test: $(STAMP)
 ## Recompile the translation catalogues after editing a django.po.
 messages: $(STAMP)
 	for app in portal members appraisal; do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../$(BIN)/django-admin compilemessages -l zh_Hans); done
+
+## A backup of DATABASE_URL's database (pg_dump custom format) under var/backups/; OUTPUT=<file> to choose.
+backup: $(STAMP)
+	$(BIN)/python manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+## Restore FILE=<backup> into the EMPTY database TARGET_URL=postgres://... (default: DATABASE_URL's, if empty).
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=<backup> [TARGET_URL=postgres://...]" >&2; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)" $(if $(TARGET_URL),--database-url "$(TARGET_URL)")
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -8,6 +8,7 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,13 +54,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.request_limits.UrlLengthLimitMiddleware",
     "portal.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.request_log.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.accounts.SessionRegistryMiddleware",
+    "portal.security_headers.SessionLifetimeMiddleware",
+    "portal.security_headers.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pghistory.middleware.HistoryMiddleware",
@@ -109,6 +116,10 @@ except ValueError as error:
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Environment variable DATABASE_URL must point to PostgreSQL (postgres://...).")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# No JIT for request queries: compiling a plan costs more than these millisecond queries run (a deep
+# member page took 1.8 s with it). Work that gains from it may SET LOCAL jit = on.
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})
+_database_options["options"] = ("-c jit=off " + _database_options.get("options", "")).strip()
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")} if env_str("TEST_DATABASE_NAME") else {}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -118,7 +129,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -129,8 +140,20 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Registrations refused within an hour (a person already a current member outside the user's
+# scope) before that user may register no one until the hour has passed (members.models.refusals).
+REGISTRATION_REFUSAL_LIMIT = env_int("REGISTRATION_REFUSAL_LIMIT", 5, minimum=1)
+AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"  # fits axes' 255-character column
 AXES_SENSITIVE_PARAMETERS = ["password", "id_number", "phone"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # a translated page instead of a bare line of English
+AXES_LOCKOUT_CALLABLE = "portal.views.errors.lockout"  # that page, or JSON under /api/
+# Behind reverse proxies the client is read from X-Forwarded-For, but only as far as proxies listed
+# here wrote it (portal.client_ip); otherwise one proxy address would lock every account for everyone.
+TRUSTED_PROXIES = __import__("portal.client_ip").client_ip.parse_trusted_proxies(env_list("TRUSTED_PROXIES"))
+AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip_address"
+# The database role the web and worker processes connect as; `migrate` (run as the owner) grants it
+# exactly what it needs after every migration (portal.protections.app_role_statements).
+DB_APP_ROLE = env_str("DB_APP_ROLE")
 
 LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "en", {"en", "zh-hans"})
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -145,7 +168,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "portal.staticfiles.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -159,9 +182,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's three parsers (JSON, form, multipart), refusing bodies the portal cannot store.
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.JSONParser",
+        "portal.api.parsers.FormParser",
+        "portal.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "portal.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 50,
 }
@@ -209,7 +239,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60 if CELERY_TASK_TIME_LIMIT > 120 else None
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# /health/ready/ fails when the newest successful rollup run is older than this (0: not checked).
+HEALTH_ROLLUP_MAX_AGE_HOURS = env_int("HEALTH_ROLLUP_MAX_AGE_HOURS", 36, minimum=0)
 CELERY_TIMEZONE = TIME_ZONE
+
+# Imports (portal.spreadsheets): every limit stops the read where it is hit, with a message naming it.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 1000, minimum=1)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024, minimum=1)
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=1)
+# An import with more text than this (a CSV's size, an XLSX's unpacked size) runs as a Celery job.
+IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 2 * 1024 * 1024, minimum=0)
 
 PGHISTORY_APPEND_ONLY = True
 # Statement-level history triggers: one INSERT into the event table per statement instead of one
@@ -220,14 +261,72 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_personal_data": {"()": "portal.logging.MaskPersonalDataFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json_line": {"format": "%(message)s"},  # portal.request_log writes whole JSON lines
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_personal_data"]},
+        "request_log": {"class": "logging.StreamHandler", "formatter": "json_line", "filters": ["mask_personal_data"]},
+    },
+    # One JSON line per request (INFO) and per refused access (WARNING); levels follow LOG_LEVEL.
+    "loggers": {
+        "portal.request": {"handlers": ["request_log"], "propagate": False},
+        "portal.access": {"handlers": ["request_log"], "propagate": False},
     },
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Idle timeout: the session's age, renewed by activity (a sliding window); and an absolute limit
+# on one sign-in. Both are kept by portal.security_headers.SessionLifetimeMiddleware.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60, minimum=5, maximum=24 * 60) * 60
+SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_HOURS", 12, minimum=1, maximum=24 * 30) * 3600
+# A strict Content-Security-Policy (django-csp): every script and style is a file of the portal
+# (vendored Bootstrap, htmx, Chart.js; no inline code). data: images are Bootstrap's and Swagger
+# UI's CSS icons. NONCE is filled in only on a page that asks for one (the API docs page's set-up
+# script); everywhere else it is left out of the header.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# HTTPS (README "HTTPS, or plain HTTP on an intranet"): with DEBUG off the portal assumes a proxy
+# that terminates TLS and says so in X-Forwarded-Proto. Plain HTTP must be chosen (HTTPS=false),
+# never fallen into: an installation that forgot the variable redirects to https:// instead of
+# sending session cookies in clear text.
+HTTPS = env_bool("HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SILENCED_SYSTEM_CHECKS = []
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Load balancers probe the health endpoints over plain HTTP, inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # Other systems may live under the portal's domain on plain HTTP; HSTS for them, and the
+    # browsers' preload list (hard to leave again), are the domain owner's decision, not ours.
+    if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        SILENCED_SYSTEM_CHECKS.append("security.W005")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+elif not DEBUG:
+    # HTTPS=false: an intranet served over plain HTTP, chosen explicitly. The deploy checks that
+    # ask for HTTPS (HSTS, redirect, secure cookies) cannot be met there.
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008"]
+    if not SESSION_COOKIE_SECURE:
+        SILENCED_SYSTEM_CHECKS += ["security.W012", "security.W016"]

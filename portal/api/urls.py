@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal.api import auth
+from portal.api import auth, jobs
 
 urlpatterns = [
     path("auth/token/", auth.TokenLoginView.as_view(), name="api-token"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("stats/", include("portal.api.stats")),
+    path("import-jobs/<int:pk>/", jobs.ImportJobView.as_view(), name="import-job"),
     path("", include("members.api.urls")),
     path("", include("appraisal.api.urls")),
 ]

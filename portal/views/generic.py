@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal import scope
+from portal import paging, scope
 from portal.audit import history_for
 from portal.versioning import record_version
 
@@ -106,7 +106,12 @@ class ObjectListView(ScopedViewMixin, ListView):
     filterset_class = None
     table_class = None
     paginate_by = 50
+    # Bounded counts, keyset next/previous links, the last page read from the end (portal/paging.py).
+    paginator_class = paging.Paginator
     create_url_name = None
+
+    def get_paginator(self, *args, **kwargs):
+        return super().get_paginator(*args, cursor=self.request.GET.get(paging.CURSOR_PARAM), **kwargs)
 
     def get_queryset(self):
         self.filterset = self.filterset_class(
@@ -134,6 +139,7 @@ class ObjectListView(ScopedViewMixin, ListView):
         context["private_search"] = self.private_search
         query = self.request.GET.copy()
         query.pop("page", None)
+        query.pop(paging.CURSOR_PARAM, None)
         context["query_without_page"] = query.urlencode()
         return context
 

@@ -218,7 +218,8 @@ def test_duplicate_id_number_is_a_clear_400(api_as, roster):
     payload = new_member(id_number=existing.id_number, birth_date=existing.birth_date.isoformat(), gender="female")
     response = api_as("secretary_a").post("/api/v1/members/", payload, format="json")
     assert response.status_code == 400
-    assert response.json()["id_number"] == ["Another current member already has this ID number."]
+    # MEMBER_C is outside secretary_a's scope: a neutral refusal (issue 8), never "another member".
+    assert response.json()["id_number"] == ["This person cannot be registered here; ask the organization department."]
     # The answer never echoes the number itself.
     assert existing.id_number not in response.content.decode()
 
@@ -256,5 +257,5 @@ def test_a_duplicate_that_slips_past_clean_is_still_a_400(api_as, roster, monkey
     payload = new_member(id_number=existing.id_number, birth_date=existing.birth_date.isoformat(), gender="female")
     response = api_as("secretary_a").post("/api/v1/members/", payload, format="json")
     assert response.status_code == 400
-    assert response.json() == {"id_number": ["Another current member already has this ID number."]}
+    assert response.json() == {"id_number": ["This person cannot be registered here; ask the organization department."]}
     assert Member.objects.filter(id_number=existing.id_number).count() == 1

@@ -10,10 +10,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_grant_creates_user_and_role_and_is_idempotent(tree):
-    call_command("grant", "wang", "--role", "staff", "--org", "COUNTY", "--password", "s3cret-pass")
-    call_command("grant", "wang", "--role", "staff", "--org", "COUNTY", "--password", "s3cret-pass")
+    call_command("grant", "wang", "--role", "staff", "--org", "COUNTY", "--password", "s3cret-passphrase")
+    call_command("grant", "wang", "--role", "staff", "--org", "COUNTY", "--password", "s3cret-passphrase")
     user = get_user_model().objects.get(username="wang")
-    assert user.check_password("s3cret-pass")
+    assert user.check_password("s3cret-passphrase")
     assert RoleAssignment.objects.filter(user=user).count() == 1
     assert RoleAssignment.objects.get(user=user).organization.code == "COUNTY"
 
