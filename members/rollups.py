@@ -43,7 +43,7 @@ def organizations_sql(context):
     sql = (
         "SELECT id, 1, "
         + ", ".join("(kind = %s)::int" for _kind in kinds)
-        + ", (is_active AND term_expires_on < %s)::int FROM members_organization"
+        + ", COALESCE(is_active AND term_expires_on < %s, false)::int FROM members_organization"
     )
     # Every organization is its own leaf row, so no GROUP BY is needed here.
     return sql, kinds + [context.today]

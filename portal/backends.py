@@ -10,6 +10,13 @@ class ScopedModelBackend(ModelBackend):
     """Django's model backend, except that a session's user arrives with their role assignments
     in the same query, so scope costs no query of its own on every page."""
 
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        # PostgreSQL cannot compare text holding NUL: such a name matches no user (the forms and
+        # parsers refuse it first; this covers any other caller of authenticate()).
+        if isinstance(username, str) and "\x00" in username:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
     def get_user(self, user_id):
         user_model = get_user_model()
         try:

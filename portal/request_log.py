@@ -50,7 +50,7 @@ def _user_fields(request):
     if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
         session = getattr(request, "session", None)
         raw = session.get(SESSION_KEY) if session is not None else None
-        return (int(raw) if isinstance(raw, str) and raw.isdigit() else raw), None
+        return (int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else raw), None
     if user is None or not user.is_authenticated:
         return None, None
     return user.pk, user.get_username()

@@ -184,7 +184,7 @@ class MutualEvaluationGroupViewSet(ScopedModelViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         round_id = self.request.query_params.get("round")
-        if round_id and round_id.isdigit():
+        if round_id and round_id.isascii() and round_id.isdigit() and len(round_id) < 19:
             queryset = queryset.filter(round_id=round_id)
         return queryset.order_by("id")
 

@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +21,7 @@ from members.io.importer import ImportRateLimited, import_members
 from members.models import Member
 from members.tasks import MEMBER_IMPORT_KIND, import_members_job
 from portal import jobs, scope, spreadsheets
+from portal.api.parsers import FormParser, MultiPartParser
 from portal.export import FORMATS
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
@@ -55,7 +55,7 @@ class MemberImportView(APIView):
     row and field is listed. A row whose ``id_number`` belongs to a current member updates them.
     """
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser]  # the portal's, with its input guards
     permission_classes = [MayOnMembers]
     member_action = "add"
 

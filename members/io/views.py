@@ -135,7 +135,7 @@ class MemberImportPageView(_MemberActionMixin, View):
         """The real run of a file a job has checked: the same job, run again for real."""
         job_id = self.request.POST.get("job", "")
         job = None
-        if job_id.isdigit():
+        if job_id.isascii() and job_id.isdigit() and len(job_id) < 19:
             job = jobs.confirm_import_job(import_members_job, int(job_id), self.request.user, MEMBER_IMPORT_KIND)
         if job is None:
             return self.render_page(file_error=_("The checked file is no longer available; upload it again."), status=400)
