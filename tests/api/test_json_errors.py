@@ -143,11 +143,10 @@ def test_server_error_of_a_page_is_the_plain_500_page(client_as, monkeypatch):
 
 
 def test_messages_follow_the_request_language(staff_client):
-    # The lead merges h6.json into the catalogue; until then this message is still English.
     detail = assert_json_error(
         staff_client.get("/api/v1/members/?q=" + "x" * MAX_URL_LENGTH, HTTP_ACCEPT_LANGUAGE="zh-hans"), 414
     )
-    assert "URL" in detail and "too long" not in detail
+    assert "网址过长" in detail and "too long" not in detail
 
 
 def test_every_operation_documents_its_json_errors(api_as):

@@ -390,7 +390,6 @@ def test_search_by_id_suffix_reads_full_width_but_not_other_digits(api_as, make_
 
 
 def test_the_neutral_refusal_in_chinese(api_as, outsider):
-    # Passes once /work/i18n/h1.json is merged into the catalogue.
     response = api_as("secretary_a").post(
         "/api/v1/members/", like(outsider), format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
     )

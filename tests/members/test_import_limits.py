@@ -362,7 +362,6 @@ def test_an_xlsx_roster_still_imports(api_as):
 
 
 def test_limit_messages_in_chinese():
-    # Passes once the lead has merged /work/i18n/h3.json into the catalogues.
     data = b"name,phone\n" + b"x,1\n" * 1005
     with translation.override("zh-hans"):
         table = read_table(io.BytesIO(data), LIMITS)

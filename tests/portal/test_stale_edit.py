@@ -89,7 +89,7 @@ def test_new_records_have_no_version_field(client_as):
 
 
 def test_the_stale_message_is_translated(client_as):
-    """Needs the lead's catalogue merge of /work/i18n/h7.json."""
+    """The stale-form message is in the Chinese catalogue."""
     client = client_as("county_staff")
     opened = client.get("/organizations/TOWN/edit/")
     Organization.objects.filter(code="TOWN").update(name="Meanwhile")
