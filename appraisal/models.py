@@ -49,25 +49,8 @@ APPRAISAL_ACTIONS = {
 
 class AppraisalRoundQuerySet(ScopedQuerySet):
     def visible_to(self, user):
-        """Rounds the user may open: those inside their subtree, and those covering their organizations.
-
-        A round is held by a committee and covers its whole subtree, so a branch secretary sees
-        the round of the city committee although the committee itself is outside their scope.
-        """
-        if user is None or not user.is_authenticated:
-            return self.none()
-        user_scope = scope.get_scope(user)
-        if user_scope.is_city_admin:
-            return self
-        covering_paths = set()
-        for grant in user_scope.grants:
-            if "view" in Rating.scope_actions.get(grant.role, ()):
-                covering_paths.update(path_ancestors(grant.path))
-                covering_paths.add(grant.path)
-        inside = scope.restrict(self, user, "view")
-        if not covering_paths:
-            return inside
-        return self.filter(Q(pk__in=inside.values("pk")) | Q(organization__path__in=covering_paths))
+        """Transitional alias of ``restrict(user, "view")`` (rounds covering the user: ``AppraisalRound.scope_extra``)."""
+        return scope.restrict(self, user, "view")
 
 
 class AppraisalRound(ScopedModel):
@@ -82,6 +65,20 @@ class AppraisalRound(ScopedModel):
         "secretary": {"view"},
         "reader": set(),
     }
+
+    @classmethod
+    def scope_extra(cls, user_scope, action):
+        """A round is held by a committee and covers its whole subtree: besides the rounds inside
+        their scope, a user sees those held at or above the organizations where they may see
+        ratings (a branch secretary sees the city committee's round)."""
+        if action != "view":
+            return None
+        covering_paths = set()
+        for grant in user_scope.grants:
+            if "view" in Rating.scope_actions.get(grant.role, ()):
+                covering_paths.update(path_ancestors(grant.path))
+                covering_paths.add(grant.path)
+        return Q(organization__path__in=sorted(covering_paths)) if covering_paths else None
 
     name = models.CharField(_("name"), max_length=200)
     year = models.PositiveSmallIntegerField(

@@ -11,8 +11,19 @@ scoped model (``ScopedModel.scope_actions``) over a part of the tree:
 the assignments are read once per request and cached on the user object. ``allows`` answers the
 same question in Python for one organization (used before creating a row there).
 Outside the view scope a view answers 404; visible but not allowed answers 403 (``get_or_deny``).
+
+**One gate.** ``restrict`` is the only way a scoped row is read or changed. A model widens its own
+view through a hook of its declaration (``ScopedModel.scope_extra``: "rounds that cover me", "both
+sides of a transfer letter"), so every caller of ``restrict`` gets the same rows. The querysets
+``restrict`` returns carry a mark; inside ``enforce_gate()`` (the gate test's walk over every page
+and endpoint) reading or changing a scoped model through an unmarked queryset is a violation.
+System work that is not done on a user's behalf (rollups, demo data, tasks, migrations, a child
+row read through an already-authorized parent) says so with ``.unrestricted("why")``.
 """
 
+import contextlib
+import contextvars
+import traceback
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -125,7 +136,22 @@ def _prefix(model):
 
 def grant_q(model, grant):
     """The rows of ``model`` that one grant covers."""
-    prefix = _prefix(model)
+    return _grant_q_at(_prefix(model), grant)
+
+
+def covered_q(user_scope, action, acting_model, prefix=""):
+    """The rows whose organization (reached through ``prefix``, e.g. ``"to_organization__"``) lies
+    where one of the user's grants gives ``action`` on ``acting_model``; None when no grant does."""
+    condition = None
+    for grant in user_scope.grants:
+        if action not in _actions(acting_model, grant.role):
+            continue
+        q = _grant_q_at(prefix, grant)
+        condition = q if condition is None else condition | q
+    return condition
+
+
+def _grant_q_at(prefix, grant):
     if grant.role == RoleChoices.SECRETARY:
         return Q(**{prefix + "pk": grant.organization_id}) | Q(
             **{prefix + "path__startswith": grant.path, prefix + "kind": GROUP_KIND}
@@ -138,24 +164,107 @@ def restrict(queryset, user, action="view", for_model=None):
 
     ``for_model`` asks on behalf of another model: ``restrict(Organization.objects.all(), user,
     "add", for_model=Member)`` gives the organizations where the user may add members (the
-    choices of a form's organization dropdown).
+    choices of a form's organization dropdown). Without it, the model's ``scope_extra`` hook may
+    add rows beyond the subtree (rounds held above the user that cover them, letters addressed
+    to the user's organizations).
     """
     if user is None or not user.is_authenticated:
-        return queryset.none()
+        return mark_restricted(queryset.none())
     scope = get_scope(user)
     if scope.is_city_admin:
-        return queryset
+        return mark_restricted(queryset.all())
     model = queryset.model
     acting_model = for_model or model
-    condition = None
-    for grant in scope.grants:
-        if action not in _actions(acting_model, grant.role):
-            continue
-        q = grant_q(model, grant)
-        condition = q if condition is None else condition | q
+    condition = covered_q(scope, action, acting_model, _prefix(model))
+    extra = getattr(model, "scope_extra", None)
+    if for_model is None and extra is not None:
+        more = extra(scope, action)
+        if more is not None:
+            condition = more if condition is None else condition | more
     if condition is None:
-        return queryset.none()
-    return queryset.filter(condition)
+        return mark_restricted(queryset.none())
+    return mark_restricted(queryset.filter(condition))
+
+
+def allows_from_above(user, action, model, organization):
+    """Whether ``user`` may ``action`` rows of ``model`` belonging to ``organization`` from a
+    strictly higher organization: a role on a strict ancestor (the higher committee approves what
+    a branch entered, never the branch itself). A city administrator always may."""
+    if user is None or not user.is_authenticated:
+        return False
+    user_scope = get_scope(user)
+    if user_scope.is_city_admin:
+        return True
+    if organization is None:
+        return False
+    return any(
+        action in _actions(model, grant.role) and organization.path.startswith(grant.path) and organization.path != grant.path
+        for grant in user_scope.grants
+    )
+
+
+def from_above_q(user, action, model):
+    """``allows_from_above`` as a condition on the rows of ``model`` (set-based steps)."""
+    user_scope = get_scope(user)
+    if user_scope.is_city_admin:
+        return Q()
+    prefix = _prefix(model)
+    condition = Q(pk__in=[])
+    for grant in user_scope.grants:
+        if action in _actions(model, grant.role):
+            condition |= Q(**{prefix + "path__startswith": grant.path}) & ~Q(**{prefix + "pk": grant.organization_id})
+    return condition
+
+
+# The gate ---------------------------------------------------------------------------------------
+
+_gate = contextvars.ContextVar("portal_scope_gate", default=None)
+
+
+class GateViolation(AssertionError):
+    """A scoped model was read or changed through a queryset ``restrict`` did not make."""
+
+
+def mark_restricted(queryset, reason="restrict"):
+    """Marks ``queryset`` as having passed the gate (the mark survives filter, values, clone...)."""
+    queryset._scope_gate = reason
+    return queryset
+
+
+def is_scoped(model):
+    return hasattr(model, "scope_actions") and hasattr(model, "scope_organization")
+
+
+@contextlib.contextmanager
+def enforce_gate(record=None):
+    """Within the block, reading or changing a scoped model through an unmarked queryset is a
+    violation: raised as ``GateViolation``, or appended to ``record`` (a list) when one is given."""
+    token = _gate.set(record if record is not None else False)
+    try:
+        yield record
+    finally:
+        _gate.reset(token)
+
+
+def check_gate(queryset, operation):
+    """Called by ``ScopedQuerySet`` before it touches the database."""
+    state = _gate.get()
+    if state is None or getattr(queryset, "_scope_gate", None) or not is_scoped(queryset.model):
+        return
+    where = "".join(
+        traceback.format_list(
+            [
+                frame
+                for frame in traceback.extract_stack()
+                if not frame.filename.endswith(("portal/scope.py", "portal/models/base.py"))
+                and "/site-packages/" not in frame.filename
+            ][-3:]
+        )
+    )
+    message = "{} of {} outside restrict():\n{}".format(operation, queryset.model.__name__, where)
+    if state is False:
+        raise GateViolation(message)
+    state.append(message)
 
 
 def may_ever(user, action, model):

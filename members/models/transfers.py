@@ -34,15 +34,8 @@ class TransferError(Exception):
 
 class TransferLetterQuerySet(ScopedQuerySet):
     def visible_to(self, user):
-        """Letters the user may see: those of members they may see (the issuing side) and those
-        addressed to an organization where they may see members (the receiving side)."""
-        from members.models import Member, Organization
-
-        if user is not None and user.is_authenticated and scope.get_scope(user).is_city_admin:
-            return self
-        issuing_side = scope.restrict(self, user, "view")
-        receiving = scope.restrict(Organization.objects.all(), user, "view", for_model=Member).values("pk")
-        return self.filter(Q(pk__in=issuing_side.values("pk")) | Q(to_organization__in=receiving))
+        """Transitional alias of ``restrict(user, "view")`` (both sides: ``TransferLetter.scope_extra``)."""
+        return scope.restrict(self, user, "view")
 
     def in_transit(self, today=None):
         """Issued letters still within their validity: their members are on the way."""
@@ -67,13 +60,23 @@ class TransferLetter(ScopedModel):
     validity. While a letter is issued and valid the member is "in transit".
     """
 
-    # The issuing side owns the letter; the receiving side sees it through ``visible_to``.
+    # The issuing side owns the letter; the receiving side sees it too (``scope_extra``).
     scope_organization = "from_organization"
     scope_actions = {
         "staff": {"view", "add", "change"},
         "secretary": {"view", "add", "change"},
         "reader": set(),
     }
+
+    @classmethod
+    def scope_extra(cls, user_scope, action):
+        """Both sides of a letter see it: the receiving side sees the letters addressed to an
+        organization where it may see members (the issuing side owns it: ``scope_organization``)."""
+        if action != "view":
+            return None
+        from members.models import Member
+
+        return scope.covered_q(user_scope, "view", Member, "to_organization__")
 
     letter_number = models.CharField(
         _("letter number"),
