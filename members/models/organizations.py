@@ -127,8 +127,15 @@ class Organization(ScopedModel):
         return bool(self.is_active and self.term_expires_on and self.term_expires_on < timezone.localdate())
 
     def ancestors(self):
-        """Every organization above this one, root first."""
-        return Organization.objects.filter(path__in=path_ancestors(self.path)).order_by("path")
+        """Every organization above this one, root first.
+
+        Outside the gate on purpose: a page names an organization's ancestors even above the
+        user's scope (as plain text, ``{% link_or_text %}``): a place in the tree, not a record."""
+        return (
+            Organization.objects.unrestricted("ancestors are named, never opened, outside scope")
+            .filter(path__in=path_ancestors(self.path))
+            .order_by("path")
+        )
 
     def descendants(self, include_self=False):
         qs = Organization.objects.filter(path__startswith=self.path)
