@@ -24,9 +24,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m portal.devstack test $(PYTEST_ARGS)
 
-## Recompile the translation catalogues after editing a django.po.
+## Re-extract and recompile the translation catalogues after editing a django.po (every app with a
+## locale/; the top-level templates/ go into portal's catalogue: see portal/messages.py).
 messages: $(STAMP)
-	for app in portal members appraisal; do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../$(BIN)/django-admin compilemessages -l zh_Hans); done
+	$(BIN)/python -m portal.messages
 
 ## A backup of DATABASE_URL's database (pg_dump custom format) under var/backups/; OUTPUT=<file> to choose.
 backup: $(STAMP)
