@@ -16,7 +16,7 @@ from portal.rollups import engine
 
 def newest_round(user, organization):
     """The newest round the user sees that covers ``organization`` or lies inside its subtree."""
-    rounds = AppraisalRound.objects.visible_to(user)
+    rounds = AppraisalRound.objects.restrict(user)
     covering = rounds.filter(organization__path__in=path_ancestors(organization.path) + [organization.path])
     inside = rounds.filter(organization__path__startswith=organization.path)
     return (covering | inside).select_related("organization").order_by("-year", "-pk").first()

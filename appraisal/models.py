@@ -30,7 +30,6 @@ from appraisal.choices import (
     WorkflowActionChoices,
 )
 from members.models.organizations import path_ancestors
-from portal import scope
 from portal.models import ScopedModel, ScopedQuerySet
 from portal.protections import FinalState, ReopenRule
 
@@ -45,12 +44,6 @@ APPRAISAL_ACTIONS = {
     "secretary": {"view", "add", "change", "view_personal"},
     "reader": set(),
 }
-
-
-class AppraisalRoundQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
-        """Transitional alias of ``restrict(user, "view")`` (rounds covering the user: ``AppraisalRound.scope_extra``)."""
-        return scope.restrict(self, user, "view")
 
 
 class AppraisalRound(ScopedModel):
@@ -114,7 +107,6 @@ class AppraisalRound(ScopedModel):
     )
     status = models.CharField(_("status"), max_length=10, choices=RoundStatusChoices.choices, default=RoundStatusChoices.OPEN)
 
-    objects = AppraisalRoundQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "-opens_on", "-id"]

@@ -462,7 +462,7 @@ def save_disposal(decision, user):
 def get_round_or_404(user, pk):
     """A round the user may see (held above them or inside their scope); 404 otherwise."""
     try:
-        return AppraisalRound.objects.visible_to(user).select_related("organization").get(pk=pk)
+        return AppraisalRound.objects.restrict(user).select_related("organization").get(pk=pk)
     except (AppraisalRound.DoesNotExist, ValueError, TypeError):
         raise Http404(_("Not found.")) from None
 

@@ -61,7 +61,7 @@ class RoundListView(RoundScopedMixin, generic.ObjectListView):
     create_url_name = "appraisal:round_add"
 
     def get_restricted_queryset(self, action="view"):
-        rounds = self.queryset.filter(pk__in=AppraisalRound.objects.visible_to(self.request.user).values("pk"))
+        rounds = scope.restrict(self.queryset.all(), self.request.user, "view")
         # A secretary sees the city's round, but only their branch's participants in it.
         return scoped_figures.with_participant_count(rounds, self.request.user)
 

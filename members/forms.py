@@ -41,7 +41,9 @@ class OrganizationForm(ScopedModelForm):
             parent_field.queryset = parent_field.queryset.exclude(path__startswith=self.instance.path)
             if self.instance.parent_id:
                 # Keeping the current parent is always allowed, even when it lies above the user's scope.
-                parent_field.queryset = parent_field.queryset | Organization.objects.filter(pk=self.instance.parent_id)
+                parent_field.queryset = parent_field.queryset | Organization.objects.unrestricted(
+                    "the current parent stays a valid choice"
+                ).filter(pk=self.instance.parent_id)
 
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")

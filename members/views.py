@@ -91,20 +91,20 @@ class OrganizationTreeView(generic.ScopedViewMixin, generic.View):
         return dict(Organization.objects.filter(path__in=paths).values_list("path", "name"))
 
 
-class OrganizationDetailView(generic.ObjectDetailView):
+class OrganizationDetailView(generic.ObjectChildrenView):
     queryset = Organization.objects.select_related("parent")
     lookup_field = "code"
     lookup_url_kwarg = "code"
     template_name = "members/organization_detail.html"
+    child_queryset = Organization.objects.all()
+    child_ordering = ("name",)
 
     def get_extra_context(self, obj):
-        children = scope.restrict(obj.children.all(), self.request.user, "view").order_by("name")
         return {
+            **super().get_extra_context(obj),
             "edit_url": reverse("members:organization_edit", args=[obj.code]),
             "delete_url": reverse("members:organization_delete", args=[obj.code]),
             "ancestors": obj.ancestors(),
-            "children": children[:200],
-            "child_count": children.count(),
         }
 
 
@@ -175,7 +175,7 @@ class MemberDetailView(generic.ObjectDetailView):
         user = self.request.user
         shows_personal = member.shows_personal_data_to(user)
         letters = (
-            TransferLetter.objects.visible_to(user)
+            TransferLetter.objects.restrict(user)
             .filter(member=member)
             .select_related("from_organization", "to_organization")[:50]
         )
@@ -284,7 +284,8 @@ class MyBranchView(LoginRequiredMixin, generic.View):
         user_scope = scope.get_scope(request.user)
         branch_ids = user_scope.organizations(role=RoleChoices.SECRETARY)
         if branch_ids and not user_scope.is_city_admin:
-            code = Organization.objects.filter(pk=branch_ids[0]).values_list("code", flat=True).first()
+            own = Organization.objects.unrestricted("the branch the user holds the role on")
+            code = own.filter(pk=branch_ids[0]).values_list("code", flat=True).first()
             if code:
                 return HttpResponseRedirect("{}?{}".format(reverse("members:member_list"), urlencode({"within": code})))
         return HttpResponseRedirect(reverse("home"))
@@ -389,7 +390,7 @@ class TransferLetterViewMixin:
     )
 
     def get_restricted_queryset(self, action="view"):
-        return self.queryset.visible_to(self.request.user)
+        return self.queryset.restrict(self.request.user)
 
     def get_object(self, action="view", lock=False):
         letters = self.get_restricted_queryset()

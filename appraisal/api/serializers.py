@@ -103,7 +103,7 @@ class MutualEvaluationGroupSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         request = self.context.get("request")
         if request is not None:
-            fields["round"].queryset = AppraisalRound.objects.visible_to(request.user)
+            fields["round"].queryset = AppraisalRound.objects.restrict(request.user)
         if self.instance is not None and not isinstance(self.instance, list):
             fields["round"].read_only = True
             fields["organization"].read_only = True

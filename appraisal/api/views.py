@@ -64,7 +64,7 @@ class AppraisalRoundViewSet(ScopedModelViewSet):
 
     def get_queryset(self):
         # Secretaries see the rounds that cover their branch, held by a committee above them.
-        rounds = AppraisalRound.objects.visible_to(self.request.user).select_related("organization")
+        rounds = AppraisalRound.objects.restrict(self.request.user).select_related("organization")
         if self.action in ("list", "retrieve"):
             # Not on writes: a locked row (SELECT ... FOR UPDATE) cannot carry a GROUP BY.
             # Only the participants the caller may see: a secretary sees the city's round, not its total.

@@ -177,7 +177,7 @@ class TransferLetterViewSet(ScopedModelViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return self.queryset.visible_to(self.request.user)
+        return self.queryset.restrict(self.request.user)
 
     def filter_queryset(self, queryset):
         if self.action != "list":

@@ -309,7 +309,8 @@ class Member(ScopedModel):
 
         if not self.is_current:
             return _("This member already left the roster.")
-        if TransferLetter.objects.in_transit().filter(member=self).exists():
+        letters = TransferLetter.objects.unrestricted("any open letter blocks the exit, seen or not")
+        if letters.in_transit().filter(member=self).exists():
             return _("This member has an open transfer letter; return it first.")
         return None
 

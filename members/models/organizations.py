@@ -206,9 +206,10 @@ class Organization(ScopedModel):
     def deletion_blockers(self):
         """Why this organization cannot be deleted now (empty when it can)."""
         reasons = []
-        if self.children.exists():
+        # Rows the user cannot see block a deletion all the same: these look at everything.
+        if self.children.unrestricted("a child outside scope still blocks deletion").exists():
             reasons.append(_("It still has subordinate organizations; move or delete them first."))
-        if self.members.exists():
+        if self.members.unrestricted("a member outside scope still blocks deletion").exists():
             reasons.append(_("It still has party members; transfer them first."))
         if self.role_assignments.exists():
             reasons.append(_("Users still hold roles on it; withdraw their roles first."))

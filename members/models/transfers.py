@@ -33,10 +33,6 @@ class TransferError(Exception):
 
 
 class TransferLetterQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
-        """Transitional alias of ``restrict(user, "view")`` (both sides: ``TransferLetter.scope_extra``)."""
-        return scope.restrict(self, user, "view")
-
     def in_transit(self, today=None):
         """Issued letters still within their validity: their members are on the way."""
         today = today or timezone.localdate()

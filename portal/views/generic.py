@@ -40,8 +40,13 @@ class ScopedViewMixin(LoginRequiredMixin):
     def model(self):
         return self.queryset.model
 
+    @classmethod
+    def may_open(cls, user):
+        """Whether ``user``'s role opens this page at all (links to it are shown only then)."""
+        return scope.may_ever(user, "view", cls.queryset.model)
+
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not scope.may_ever(request.user, "view", self.model):
+        if request.user.is_authenticated and not self.may_open(request.user):
             raise PermissionDenied(_("Your role does not give access to this page."))
         return super().dispatch(request, *args, **kwargs)
 
@@ -163,6 +168,29 @@ class ObjectDetailView(ScopedViewMixin, View):
             **self.get_extra_context(obj),
         }
         return render(request, self.template_name, context)
+
+
+class ObjectChildrenView(ObjectDetailView):
+    """One object's page with the list of its children (NetBox's ``ObjectChildrenView``).
+
+    The children go through the gate like any list: ``restrict(user, "view")`` on
+    ``child_queryset`` filtered by ``child_relation`` (the lookup from a child to this object),
+    so a child outside the user's scope is never listed. The template gets ``children`` (the
+    first ``child_limit``) and ``child_count``.
+    """
+
+    child_queryset = None
+    child_relation = "parent"
+    child_ordering = ("pk",)
+    child_limit = 200
+
+    def get_children(self, obj):
+        children = self.child_queryset.filter(**{self.child_relation: obj}).order_by(*self.child_ordering)
+        return scope.restrict(children, self.request.user, "view")
+
+    def get_extra_context(self, obj):
+        children = self.get_children(obj)
+        return {"children": children[: self.child_limit], "child_count": children.count()}
 
 
 class ObjectEditView(ScopedViewMixin, View):

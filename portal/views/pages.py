@@ -18,7 +18,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         for assignment in assignments:
             # One count per role the user holds (a handful at most), not per organization.
             assignment.subtree_size = (
-                assignment.organization.descendants(include_self=True).count() if assignment.organization else None
+                assignment.organization.descendants(include_self=True).unrestricted("the size of the user's own role").count()
+                if assignment.organization
+                else None
             )
         context.update({"assignments": assignments, "is_city_admin": user_scope.is_city_admin})
         return context
