@@ -3,6 +3,7 @@
 import pytest
 
 from members.models import Organization
+from tests.bases.pages import PageViewTestCase
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,22 @@ def test_delete_page_refuses_when_other_records_point_to_it(client_as, tree, mak
     response = client_as("county_staff").post("/organizations/EMPTY/delete/")
     assert response.status_code == 409
     assert Organization.objects.filter(code="EMPTY").exists()
+
+
+class TestOrganizationPages(PageViewTestCase):
+    """Each page per role: out of scope is 404, read-only roles 403 on writes, nothing changes."""
+
+    model = Organization
+    list_url = "/organizations/"
+    detail_url = "/organizations/{BRANCH_A}/"
+    edit_url = "/organizations/{BRANCH_A}/edit/"
+    delete_url = "/organizations/{BRANCH_B}/delete/"
+    list_status = {"county_staff": 200, "secretary_a": 200, "city_admin": 200, "anonymous": 302}
+    list_shows = {"county_staff": ["BRANCH_A", "TOWN"], "secretary_a": ["BRANCH_A"]}
+    list_hides = {"county_staff": ["BRANCH_C"], "secretary_a": ["BRANCH_B", "BRANCH_C"]}
+    detail_status = {"county_staff": 200, "secretary_a": 200, "secretary_b": 404, "city_admin": 200, "anonymous": 302}
+    edit_status = {"county_staff": 200, "secretary_a": 403, "secretary_b": 404, "anonymous": 302}
+    edit_refused = {"secretary_a": 403, "secretary_b": 404, "anonymous": 302}
+    edit_payload = {"code": "BRANCH_A", "name": "Renamed", "kind": "branch", "sector": "organ"}
+    delete_status = {"county_staff": 200, "secretary_a": 404, "secretary_b": 403, "anonymous": 302}
+    delete_refused = {"secretary_a": 404, "secretary_b": 403, "anonymous": 302}
