@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from members.choices import ExitReasonChoices, TransferStatusChoices
 from portal import scope
 from portal.models import ScopedModel, ScopedQuerySet
+from portal.workflow import Transition, Workflow, WorkflowConflict
 
 # How long a letter stays valid when the issuer does not say (letters are usually valid 1–3 months).
 DEFAULT_VALIDITY_DAYS = 90
@@ -28,8 +29,9 @@ def default_valid_until(issued_on):
         return None
 
 
-class TransferError(Exception):
-    """The letter's state forbids the step (already decided, expired...): the API answers 409."""
+class TransferError(WorkflowConflict):
+    """The letter's state forbids the step (already decided, expired...): the API answers 409
+    (the portal's one workflow conflict, ``portal.workflow.WorkflowConflict``)."""
 
 
 class TransferLetterQuerySet(ScopedQuerySet):
@@ -43,8 +45,13 @@ class TransferLetterQuerySet(ScopedQuerySet):
         return self.filter(status=TransferStatusChoices.ISSUED, valid_until__lt=today)
 
     def expire_due(self, today=None):
-        """Marks issued letters past their validity as expired; returns how many. Idempotent."""
-        return self.past_validity(today).update(status=TransferStatusChoices.EXPIRED, updated_at=timezone.now())
+        """Marks issued letters past their validity as expired; returns how many. Idempotent.
+
+        The workflow's ``expire`` step, made by the system (no user: nobody's scope limits it)."""
+        expire = LETTERS["expire"]
+        return self.past_validity(today).filter(status__in=expire.source).update(
+            status=expire.target, updated_at=timezone.now()
+        )
 
 
 class TransferLetter(ScopedModel):
@@ -246,7 +253,7 @@ class TransferLetter(ScopedModel):
         if self.current_status == TransferStatusChoices.EXPIRED and self.status == TransferStatusChoices.ISSUED:
             TransferLetter.objects.filter(pk=self.pk).expire_due()
             self.status = TransferStatusChoices.EXPIRED
-        if self.status != TransferStatusChoices.ISSUED:
+        if self.status not in LETTERS["accept"].source:
             raise TransferError(
                 _("This letter is {status}; it can no longer be accepted or returned.").format(
                     status=self.get_status_display().lower()
@@ -265,12 +272,49 @@ class TransferLetter(ScopedModel):
                 member.organization_id = self.to_organization_id
                 member.save(update_fields=["organization", "updated_at"])
             self.member = member
-            self._decide(TransferStatusChoices.ACCEPTED, user, note)
+            self._decide(LETTERS["accept"].target, user, note)
 
     def return_letter(self, user, note=""):
         """The receiving side sends the letter back: the member stays where they were."""
         self._check_open()
-        self._decide(TransferStatusChoices.RETURNED, user, note)
+        self._decide(LETTERS["return_letter"].target, user, note)
+
+
+def _decided_by(step):
+    return lambda user, letter: letter.may_be_decided_by(user, step)
+
+
+# A letter is decided once: accepted or returned by a side that may (``may_be_decided_by``), or
+# expired by the nightly task once past its validity. One letter at a time (not set-based), so the
+# models' methods make the steps; the declaration is what pages, API and tests read.
+LETTERS = Workflow(
+    model=TransferLetter,
+    field="status",
+    states=TransferStatusChoices,
+    transitions=[
+        Transition(
+            "accept",
+            source=TransferStatusChoices.ISSUED,
+            target=TransferStatusChoices.ACCEPTED,
+            label="accept",
+            permits=_decided_by("accept"),
+        ),
+        Transition(
+            "return_letter",
+            source=TransferStatusChoices.ISSUED,
+            target=TransferStatusChoices.RETURNED,
+            label="return",
+            permits=_decided_by("return_letter"),
+        ),
+        Transition(
+            "expire",
+            source=TransferStatusChoices.ISSUED,
+            target=TransferStatusChoices.EXPIRED,
+            label="expire",
+            permits=lambda user, letter: False,  # the system's step only (members.tasks)
+        ),
+    ],
+)
 
 
 pghistory.track(

@@ -5,8 +5,10 @@ import datetime
 import pytest
 
 from members.models import Member, TransferLetter
+from members.models.transfers import LETTERS
 from members.tasks import expire_transfer_letters
 from portal.audit import history_for
+from tests.bases.workflow import StepCase, WorkflowTests, everyone
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +207,36 @@ def test_expiry_runs_daily_from_the_database_schedule():
     assert task.enabled and task.crontab.hour == "0"
     app.loader.import_default_modules()
     assert "members.expire_transfer_letters" in app.tasks
+
+
+class TestLetterSteps(WorkflowTests):
+    """A letter from branch A to branch B, still open, and one already returned: who may decide which."""
+
+    workflow = LETTERS
+
+    @pytest.fixture
+    def world(self, tree, users, make_member):
+        admin = users["city_admin"]
+        open_letter = TransferLetter.objects.create(
+            member=make_member("BRANCH_A"), to_organization=tree["BRANCH_B"], reason="Moved", issued_by=admin
+        )
+        returned = TransferLetter.objects.create(
+            member=make_member("BRANCH_A"), to_organization=tree["BRANCH_B"], reason="Moved", issued_by=admin
+        )
+        returned.return_letter(admin, "Not ours")
+        world = {code: code for code in tree}
+        world.update(open=open_letter.pk, returned=returned.pk)
+        return world
+
+    def perform(self, api, world, case):
+        path = "return" if case.transition == "return_letter" else case.transition
+        return api.post("/api/v1/transfers/{}/{}/".format(case.target.format(**world), path), {}, format="json")
+
+    steps = [
+        # The receiving side accepts; the issuing side may not accept on its behalf.
+        StepCase("accept", "{open}", everyone(200, secretary_a=403, reader=403, anonymous=401)),
+        # Either side may send it back (the issuing side withdraws its letter).
+        StepCase("return_letter", "{open}", everyone(200, reader=403, anonymous=401)),
+        # A decided letter is decided once.
+        StepCase("accept", "{returned}", everyone(409, secretary_a=403, reader=403, anonymous=401)),
+    ]
