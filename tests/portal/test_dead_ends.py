@@ -75,3 +75,8 @@ def test_ancestors_outside_scope_are_plain_text(populated, client_as):
 @pytest.mark.parametrize("role", ["county_staff", "secretary_a", "city_admin"])
 def test_other_roles_dashboards_have_no_dead_end(populated, client_as, role):
     assert dead_ends(client_as(role), "/") == []
+
+
+def test_a_secretarys_member_page_has_no_dead_end(populated, client_as, make_member):
+    member = make_member("GROUP_A1", name="In a group")
+    assert dead_ends(client_as("secretary_a"), "/members/{}/".format(member.pk)) == []
