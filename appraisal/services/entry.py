@@ -1,0 +1,233 @@
+"""Entering what a branch records: ratings and the branch meeting's evaluation record."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from appraisal.choices import RatingChoices, RatingStatusChoices, RoundStatusChoices
+from appraisal.models import Participant, Rating
+from appraisal.services.common import MAX_COUNT, MAX_ID, _flatten, _whole_number
+from appraisal.services.workflow import WorkflowConflict
+from members.models import Organization
+from portal import scope
+from portal.input_guards import date_range_message, text_problem, validate_date_in_range
+
+
+@transaction.atomic
+def save_ratings(appraisal_round, user, rows):
+    """Insert or update the ratings ``rows`` (``[{"member": id, "rating": value, "reason"?: text}]``).
+
+    All or nothing: any bad row raises ``ValidationError`` with the row's index and saves nothing.
+    A member who is not a participant of the round, or whose organization the caller may not
+    rate, is a bad row. An approved rating raises ``WorkflowConflict``. Changing a rating that
+    was already submitted or publicized sends it back to draft (the branch must submit again);
+    sending the same value again changes nothing. Returns the number of rows saved.
+    """
+    if not isinstance(rows, list):
+        raise ValidationError({"non_field_errors": [_("Send a list of ratings.")]})
+    if appraisal_round.status == RoundStatusChoices.CLOSED:
+        raise WorkflowConflict(_("The round is closed; it takes no more ratings."))
+    errors = {}
+    wanted = {}
+    for index, row in enumerate(rows):
+        row_errors = {}
+        if not isinstance(row, dict):
+            errors[index] = {"non_field_errors": [_("Each row is an object with member and rating.")]}
+            continue
+        member_id = _whole_number(row.get("member"))
+        if member_id is None:
+            row_errors["member"] = [_("A member id is a whole number.")]
+        elif not 0 < member_id <= MAX_ID:
+            row_errors["member"] = [_("Member {id} does not take part in this round.").format(id=member_id)]
+            member_id = None
+        if row.get("rating") not in RatingChoices.values:
+            row_errors["rating"] = [
+                _("Choose one of: {choices}.").format(choices=", ".join(RatingChoices.values))
+            ]
+        reason = row.get("reason", "")
+        if not isinstance(reason, str):
+            row_errors["reason"] = [_("The reason is text.")]
+        elif text_problem(reason):
+            row_errors["reason"] = [text_problem(reason)]
+        if member_id is not None and member_id in wanted:
+            row_errors["member"] = [_("This member appears twice in the list.")]
+        if row_errors:
+            errors[index] = row_errors
+        elif member_id is not None:
+            wanted[member_id] = (index, row["rating"], reason)
+    if not wanted and not errors:
+        return 0
+
+    # One query: the listed members who take part, with the organization they are in now (plain
+    # tuples: a city-wide list has thousands of rows).
+    member_organization = {
+        member_id: organization_id
+        for member_id, organization_id in Participant.objects.filter(
+            round=appraisal_round, member_id__in=list(wanted), member__left_on__isnull=True
+        ).values_list("member_id", "member__organization_id")
+    }
+    rateable = set(
+        scope.restrict(
+            Organization.objects.filter(pk__in=set(member_organization.values())), user, "change", for_model=Rating
+        ).values_list("pk", flat=True)
+    )
+    for member_id, (index, _rating, _reason) in wanted.items():
+        if member_organization.get(member_id) not in rateable:
+            # Unknown, not enrolled, left, or outside the caller's scope: all said the same way, so
+            # the answer never reveals who exists outside the scope.
+            errors[index] = {"member": [_("Member {id} does not take part in this round.").format(id=member_id)]}
+    if errors:
+        raise ValidationError(
+            {
+                "ratings": [
+                    _("Row {row}: {errors}").format(row=index + 1, errors=_flatten(error))
+                    for index, error in sorted(errors.items())
+                ]
+            }
+        )
+
+    existing = {
+        member_id: (pk, rating, reason, status)
+        for pk, member_id, rating, reason, status in Rating.objects.select_for_update()
+        .filter(round=appraisal_round, member_id__in=list(wanted))
+        .values_list("pk", "member_id", "rating", "reason", "status")
+    }
+    final = sum(1 for row in existing.values() if row[3] == RatingStatusChoices.APPROVED)
+    if final:
+        raise WorkflowConflict(
+            _("{count} of these ratings are approved and final; a city administrator must reopen them first.").format(
+                count=final
+            )
+        )
+    to_create, to_update = [], []
+    for member_id, (index, value, reason) in wanted.items():
+        current = existing.get(member_id)
+        if current is None:
+            to_create.append(
+                Rating(
+                    round=appraisal_round,
+                    member_id=member_id,
+                    organization_id=member_organization[member_id],
+                    rating=value,
+                    reason=reason,
+                    entered_by=user,
+                )
+            )
+        elif current[1] != value or (reason and current[2] != reason):
+            to_update.append((current[0], value, reason or current[2]))
+    Rating.objects.bulk_create(to_create, batch_size=2000)
+    _update_ratings(to_update, user)
+    return len(wanted)
+
+
+def _update_ratings(ratings, user, chunk=5000):
+    """Changed ratings ``(pk, rating, reason)`` back to draft, one ``UPDATE ... FROM (VALUES ...)`` per few thousand rows.
+
+    (``bulk_update`` writes a ``CASE`` over every id of a batch for every row: a city's list took
+    40 seconds that way.)
+    """
+    with connection.cursor() as cursor:
+        for start in range(0, len(ratings), chunk):
+            part = ratings[start : start + chunk]
+            values = ", ".join(["(%s::bigint, %s::varchar, %s::text)"] * len(part))
+            params = [item for row in part for item in row]
+            cursor.execute(
+                "UPDATE appraisal_rating AS r SET rating = v.rating, reason = v.reason, status = %s, "
+                "publicized_on = NULL, entered_by_id = %s, updated_at = now() "
+                "FROM (VALUES " + values + ") AS v (id, rating, reason) WHERE r.id = v.id",
+                [RatingStatusChoices.DRAFT, user.pk if user is not None else None] + params,
+            )
+
+
+
+def _count(data, key, label, errors):
+    raw = (data.get(key) or "").strip()
+    if raw == "":
+        return 0
+    count = _whole_number(raw)
+    if count is None:
+        errors.append(_("{label}: a whole number of 0 or more.").format(label=label))
+        return 0
+    if count > MAX_COUNT:
+        errors.append(_("{label}: at most {maximum}.").format(label=label, maximum=MAX_COUNT))
+        return 0
+    return count
+
+
+@transaction.atomic
+def save_evaluation(appraisal_round, user, organization, data):
+    """Save a branch's evaluation records from the evaluation page's fields, all or nothing.
+
+    ``non_party_representatives``, ``meeting_held_on``; per participant ``self-<id>``,
+    ``reason-<member id>`` (on the member's rating, unless it is final) and
+    ``votes-<id>-<rating>-group`` / ``votes-<id>-<rating>-non_party``.
+    """
+    from appraisal.models import BranchEvaluation, MutualEvaluationVote
+
+    if not scope.allows(user, "change", Participant, organization):
+        raise PermissionDenied(_("You may not change the evaluation records of this organization."))
+    errors = []
+    representatives = _count(data, "non_party_representatives", _("Non-party representatives"), errors)
+    meeting = (data.get("meeting_held_on") or "").strip()
+    meeting_day = None
+    if meeting:
+        try:
+            meeting_day = datetime.date.fromisoformat(meeting)
+        except ValueError:
+            errors.append(_("The meeting date is a date (YYYY-MM-DD)."))
+        else:
+            try:
+                validate_date_in_range(meeting_day)
+            except ValidationError:
+                errors.append(date_range_message())
+                meeting_day = None
+    participants = list(
+        Participant.objects.filter(round=appraisal_round, organization=organization)
+        .select_related("member")
+        .select_for_update(of=("self",))
+    )
+    ratings = {
+        r.member_id: r
+        for r in Rating.objects.filter(round=appraisal_round, member_id__in=[p.member_id for p in participants])
+    }
+    votes = []
+    for participant in participants:
+        for value in RatingChoices.values:
+            group_votes = _count(data, "votes-{}-{}-group".format(participant.pk, value), participant.member.name, errors)
+            non_party = _count(data, "votes-{}-{}-non_party".format(participant.pk, value), participant.member.name, errors)
+            if non_party > representatives:
+                errors.append(
+                    _("{name}: more non-party votes than non-party representatives.").format(name=participant.member.name)
+                )
+            votes.append((participant, value, group_votes, non_party))
+        for key in ("self-{}".format(participant.pk), "reason-{}".format(participant.member_id)):
+            message = text_problem(data.get(key) or "")
+            if message:
+                errors.append(_("{name}: {message}").format(name=participant.member.name, message=message))
+    if errors:
+        raise ValidationError(errors)
+    BranchEvaluation.objects.update_or_create(
+        round=appraisal_round,
+        organization=organization,
+        defaults={"non_party_representatives": representatives, "meeting_held_on": meeting_day},
+    )
+    for participant in participants:
+        text = data.get("self-{}".format(participant.pk))
+        if text is not None and text != participant.self_evaluation:
+            participant.self_evaluation = text
+            participant.save(update_fields=["self_evaluation", "updated_at"])
+        reason = data.get("reason-{}".format(participant.member_id))
+        rating = ratings.get(participant.member_id)
+        if rating is not None and reason is not None and reason != rating.reason and not rating.is_final:
+            rating.reason = reason
+            rating.save(update_fields=["reason", "updated_at"])
+    MutualEvaluationVote.objects.filter(participant__in=participants).delete()
+    MutualEvaluationVote.objects.bulk_create(
+        [
+            MutualEvaluationVote(participant=participant, rating=value, group_votes=group_votes, non_party_votes=non_party)
+            for participant, value, group_votes, non_party in votes
+            if group_votes or non_party
+        ]
+    )
