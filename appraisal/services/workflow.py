@@ -1,33 +1,25 @@
 """The ratings' workflow: submit, publicize, approve (or return) an organization's ratings, and reopen approved ones."""
 
-import datetime
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from appraisal.choices import RatingStatusChoices, WorkflowActionChoices
-from appraisal.models import Objection, Rating, Reopening, WorkflowStep
+from appraisal import workflows
+from appraisal.models import Rating, Reopening, WorkflowStep
+from appraisal.workflows import RATINGS
 from appraisal.services.common import _refuse_unstorable
 from portal import scope
 
 
-class WorkflowConflict(Exception):
-    """The state of the ratings forbids this change (answered with 409)."""
+# The portal's one workflow conflict (409 in the API, a message on pages); the name stays here
+# for the callers that import it from the services.
+WorkflowConflict = workflows.WorkflowConflict
 
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-
-_STEPS = {
-    WorkflowActionChoices.SUBMIT: (RatingStatusChoices.DRAFT, RatingStatusChoices.SUBMITTED),
-    WorkflowActionChoices.PUBLICIZE: (RatingStatusChoices.SUBMITTED, RatingStatusChoices.PUBLICIZED),
-    WorkflowActionChoices.APPROVE: (RatingStatusChoices.PUBLICIZED, RatingStatusChoices.APPROVED),
-}
+# The state each step leads from and to (the API answers the status a step leads to).
+_STEPS = {name: (transition.source[0], transition.target) for name, transition in RATINGS.transitions.items()}
 
 
 def organization_ratings(appraisal_round, organization):
@@ -35,100 +27,75 @@ def organization_ratings(appraisal_round, organization):
     return Rating.objects.filter(round=appraisal_round, organization__path__startswith=organization.path)
 
 
-def _approving_grants(user):
-    return [grant for grant in scope.get_scope(user).grants if "approve" in Rating.scope_actions.get(grant.role, ())]
-
-
 def holds_higher_role(user, organization):
     """Whether the user approves for a committee above ``organization`` (a role on a strict ancestor)."""
-    if scope.get_scope(user).is_city_admin:
-        return True
-    return any(
-        organization.path.startswith(grant.path) and organization.path != grant.path for grant in _approving_grants(user)
-    )
+    return scope.allows_from_above(user, "approve", Rating, organization)
 
 
 def awaiting_approval_by(user, ratings):
     """Those of ``ratings`` that are publicized and that ``user`` approves (holds_higher_role, set-based)."""
-    ratings = ratings.filter(status=RatingStatusChoices.PUBLICIZED)
-    if scope.get_scope(user).is_city_admin:
-        return ratings
-    condition = Q(pk__in=[])
-    for grant in _approving_grants(user):
-        condition |= Q(organization__path__startswith=grant.path) & ~Q(organization_id=grant.organization_id)
-    return ratings.filter(condition)
+    return ratings.filter(status=RatingStatusChoices.PUBLICIZED).filter(scope.from_above_q(user, "approve", Rating))
 
 
-def publicity_ends_on(appraisal_round, publicized_on):
-    return publicized_on + datetime.timedelta(days=appraisal_round.publicity_days)
+publicity_ends_on = workflows.publicity_ends_on
 
 
 def approval_blockers(appraisal_round, organization, today=None):
     """Why the organization's publicized ratings cannot be approved yet (empty when they can)."""
-    today = today or timezone.localdate()
-    reasons = []
-    latest = (
-        organization_ratings(appraisal_round, organization)
-        .filter(status=RatingStatusChoices.PUBLICIZED)
-        .aggregate(latest=Max("publicized_on"))["latest"]
-    )
-    if latest is not None and publicity_ends_on(appraisal_round, latest) > today:
-        reasons.append(
-            _("The publicity period runs until {date}; approve after it has ended.").format(
-                date=publicity_ends_on(appraisal_round, latest).isoformat()
+    return workflows.approval_blockers(appraisal_round, organization, today or timezone.localdate())
+
+
+def refuse_changes_past_draft(existing, wanted):
+    """Refuses (``WorkflowConflict``, nothing saved) a list of ratings that would change one past draft.
+
+    ``existing`` maps member id to ``(pk, rating, reason, status)`` of the locked current rows,
+    ``wanted`` member id to ``(index, rating, reason)``. Approved ratings are final (only a city
+    administrator's reopening goes back); submitted and publicized ones change only once the higher
+    committee has sent them back to draft, so a branch is never left half draft, half publicized.
+    Sending the same values again is no change.
+    """
+    final = sum(1 for row in existing.values() if row[3] == RatingStatusChoices.APPROVED)
+    if final:
+        raise WorkflowConflict(
+            _("{count} of these ratings are approved and final; a city administrator must reopen them first.").format(
+                count=final
             )
         )
-    unresolved = Objection.objects.filter(
-        round=appraisal_round, organization__path__startswith=organization.path, resolved_on__isnull=True
-    ).count()
-    if unresolved:
-        reasons.append(
-            _("{count} objection(s) raised during publicity are not resolved yet.").format(count=unresolved)
+    moved_on = [
+        member_id
+        for member_id, (_index, value, reason) in wanted.items()
+        if member_id in existing
+        and existing[member_id][3] != RatingStatusChoices.DRAFT
+        and (existing[member_id][1] != value or (reason and existing[member_id][2] != reason))
+    ]
+    if moved_on:
+        raise WorkflowConflict(
+            ngettext(
+                "{count} of these ratings is already submitted; it changes only after the higher committee "
+                "sends it back. Nothing was saved.",
+                "{count} of these ratings are already submitted; they change only after the higher committee "
+                "sends them back. Nothing was saved.",
+                len(moved_on),
+            ).format(count=len(moved_on)),
+            missing=moved_on,
         )
-    return reasons
 
 
 @transaction.atomic
 def move_step(appraisal_round, user, organization, action, today=None):
     """Move every rating of ``organization`` (and below) one step: submit, publicize or approve.
 
-    Submitting and publicizing need the right to change ratings there; approving needs a role
-    on a higher organization than the one approved. Returns the number of ratings moved.
+    Submitting and publicizing need the right to change ratings there, and submitting needs every
+    enrolled member rated; approving needs a role on a higher organization than the one approved,
+    the publicity period over and every objection resolved (``appraisal.workflows.RATINGS``).
+    One ``UPDATE`` over the ratings in the caller's scope; returns the number of ratings moved.
     """
-    today = today or timezone.localdate()
-    source, target = _STEPS[action]
-    if not scope.allows(user, "change", Rating, organization):
-        raise PermissionDenied(_("You may not change the ratings of this organization."))
-    if action == WorkflowActionChoices.APPROVE and not holds_higher_role(user, organization):
-        raise PermissionDenied(
-            _("Ratings are approved by a higher party committee than the organization that entered them.")
-        )
-    # Lock the organization's ratings so the checks below and the update see the same rows.
-    ratings = organization_ratings(appraisal_round, organization)
-    list(ratings.select_for_update().values_list("pk", flat=True))
-    if action == WorkflowActionChoices.APPROVE:
-        blockers = approval_blockers(appraisal_round, organization, today)
-        if blockers:
-            raise WorkflowConflict(" ".join(str(reason) for reason in blockers))
-    changes = {"status": target, "updated_at": timezone.now()}
-    if action == WorkflowActionChoices.PUBLICIZE:
-        changes["publicized_on"] = today
-    if action == WorkflowActionChoices.APPROVE:
-        changes.update(approved_at=timezone.now(), approved_by=user)
-    moved = ratings.filter(status=source).update(**changes)
-    if not moved:
-        counts = dict(ratings.values_list("status").annotate(n=Count("pk")))
-        raise WorkflowConflict(
-            _("No {source} ratings of {organization} to move (ratings by status: {counts}).").format(
-                source=RatingStatusChoices(source).label,
-                organization=organization.name,
-                counts=", ".join("{}: {}".format(k, v) for k, v in sorted(counts.items())) or _("none"),
-            )
-        )
-    WorkflowStep.objects.create(
-        round=appraisal_round, organization=organization, action=action, ratings_moved=moved, user=user
+    if action not in RATINGS.transitions:
+        raise ValidationError({"action": [_("Unknown workflow step.")]})
+    return RATINGS.step(
+        user, action, organization_ratings(appraisal_round, organization), organization,
+        context={"round": appraisal_round}, today=today,
     )
-    return moved
 
 
 @transaction.atomic

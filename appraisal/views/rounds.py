@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from appraisal import scoped_figures, services
+from appraisal import scoped_figures, services, workflows
 from appraisal.choices import RatingStatusChoices
 from appraisal.filtersets import AppraisalRoundFilterSet
 from appraisal.forms import AppraisalRoundForm
@@ -121,6 +121,11 @@ class RoundDetailView(RoundScopedMixin, generic.View):
             org for org in visible.exclude(pk__in=ids).filter(kind__in=["committee", "working_committee", "general_branch"]).order_by("path")[:50]
             if services.holds_higher_role(user, org) or is_city_admin
         ]
+        # Workflow buttons only where a step can be made, disabled with the reason where a check fails.
+        offers = workflows.offer_steps(user, appraisal_round, organizations + committees, visible)
+        for row in rows:
+            row["steps"] = offers[row["organization"].pk]
+        committees = [{"organization": org, "steps": offers[org.pk]} for org in committees if offers[org.pk]]
         pending_approval = sum(row["publicized"] for row in rows if row["may_approve"])
         context = {
             "round": appraisal_round,

@@ -91,7 +91,8 @@ def test_services_refuse_texts_that_cannot_be_stored(city_round, people, users, 
     with pytest.raises(ValidationError) as refused:
         services.save_ratings(city_round, admin, [{"member": people["A"][0].pk, "rating": "qualified", "reason": text}])
     assert "reason" in str(refused.value)
-    services.save_ratings(city_round, admin, [{"member": people["A"][0].pk, "rating": "qualified"}])
+    # Submit needs every enrolled member of the branch rated.
+    services.save_ratings(city_round, admin, [{"member": m.pk, "rating": "qualified"} for m in people["A"]])
     services.move_step(city_round, admin, tree["BRANCH_A"], "submit")
     services.move_step(city_round, admin, tree["BRANCH_A"], "publicize")
     with pytest.raises(ValidationError):

@@ -87,7 +87,8 @@ def test_groups_page_enforces_the_limit(client_as, city_round, tree):
 
 
 def test_objections_page_records_and_resolves(client_as, city_round, people, users):
-    services.save_ratings(city_round, users["secretary_a"], [{"member": people["A"][0].pk, "rating": "qualified"}])
+    # Submit needs every enrolled member of the branch rated.
+    services.save_ratings(city_round, users["secretary_a"], [{"member": m.pk, "rating": "qualified"} for m in people["A"]])
     branch = people["A"][0].organization
     services.move_step(city_round, users["secretary_a"], branch, "submit")
     client = client_as("secretary_a")

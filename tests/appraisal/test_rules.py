@@ -127,6 +127,8 @@ def test_disposal_rules(city_round, people, users):
 def test_removal_takes_the_member_off_the_roster(city_round, people, users):
     member = people["A"][0]
     services.save_ratings(city_round, users["secretary_a"], [{"member": member.pk, "rating": "unqualified"}])
+    # Submit needs every enrolled member of the branch rated.
+    services.save_ratings(city_round, users["secretary_a"], [{"member": m.pk, "rating": "qualified"} for m in people["A"][1:]])
     decision = DisposalDecision(
         rating=Rating.objects.get(member=member),
         kind="removal",
