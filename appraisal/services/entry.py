@@ -4,26 +4,28 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from appraisal.choices import RatingChoices, RatingStatusChoices, RoundStatusChoices
 from appraisal.models import Participant, Rating
 from appraisal.services.common import MAX_COUNT, MAX_ID, _flatten, _whole_number
-from appraisal.services.workflow import WorkflowConflict
+from appraisal.services.workflow import WorkflowConflict, refuse_changes_past_draft
 from members.models import Organization
 from portal import scope
 from portal.input_guards import date_range_message, text_problem, validate_date_in_range
 
 
 @transaction.atomic
-def save_ratings(appraisal_round, user, rows):
+def save_ratings(appraisal_round, user, rows, counts=None):
     """Insert or update the ratings ``rows`` (``[{"member": id, "rating": value, "reason"?: text}]``).
 
     All or nothing: any bad row raises ``ValidationError`` with the row's index and saves nothing.
     A member who is not a participant of the round, or whose organization the caller may not
     rate, is a bad row. An approved rating raises ``WorkflowConflict``. Changing a rating that
     was already submitted or publicized sends it back to draft (the branch must submit again);
-    sending the same value again changes nothing. Returns the number of rows saved.
+    sending the same value again changes nothing. Returns the number of rows saved; ``counts``
+    (a dict), when given, receives how many were ``created`` and ``changed``.
     """
     if not isinstance(rows, list):
         raise ValidationError({"non_field_errors": [_("Send a list of ratings.")]})
@@ -94,13 +96,8 @@ def save_ratings(appraisal_round, user, rows):
         .filter(round=appraisal_round, member_id__in=list(wanted))
         .values_list("pk", "member_id", "rating", "reason", "status")
     }
-    final = sum(1 for row in existing.values() if row[3] == RatingStatusChoices.APPROVED)
-    if final:
-        raise WorkflowConflict(
-            _("{count} of these ratings are approved and final; a city administrator must reopen them first.").format(
-                count=final
-            )
-        )
+    # Past draft a rating changes only after the higher committee sends it back (the workflow's rule).
+    refuse_changes_past_draft(existing, wanted)
     to_create, to_update = [], []
     for member_id, (index, value, reason) in wanted.items():
         current = existing.get(member_id)
@@ -119,7 +116,76 @@ def save_ratings(appraisal_round, user, rows):
             to_update.append((current[0], value, reason or current[2]))
     Rating.objects.bulk_create(to_create, batch_size=2000)
     _update_ratings(to_update, user)
+    if counts is not None:
+        counts.update(created=len(to_create), changed=len(to_update))
     return len(wanted)
+
+
+def save_rating_grid(appraisal_round, user, rows):
+    """The entry grid's save (``portal.views.grid``): the rated rows of one branch through
+    ``save_ratings`` (an empty cell leaves the member's rating as it is). Returns the summary."""
+    wanted = [{"member": row.key, "rating": row.values["rating"]} for row in rows if row.values.get("rating")]
+    counts = {"created": 0, "changed": 0}
+    saved = save_ratings(appraisal_round, user, wanted, counts=counts)
+    return " ".join(
+        [
+            _("Saved {count} ratings.").format(count=saved),
+            _("{created} new, {changed} changed, {unchanged} unchanged.").format(
+                created=counts["created"], changed=counts["changed"], unchanged=saved - counts["created"] - counts["changed"]
+            ),
+        ]
+    )
+
+
+# Members evaluate each other in groups of at most this many.
+GROUP_LIMIT = 10
+
+
+def save_group_grid(appraisal_round, organization, user, rows):
+    """The groups grid's save: place each posted participant of ``organization`` in the chosen
+    mutual-evaluation group (an empty choice takes them out), no group above ``GROUP_LIMIT``.
+
+    Everyone posted is taken out first, then placed, so members can swap between full groups.
+    """
+    from appraisal.models import MutualEvaluationGroup
+
+    if not scope.allows(user, "change", MutualEvaluationGroup, organization):
+        raise PermissionDenied(_("You may not change the groups of this organization."))
+    groups = {
+        str(group.pk): group
+        for group in scope.restrict(
+            MutualEvaluationGroup.objects.filter(round=appraisal_round, organization=organization), user, "change"
+        ).select_for_update()
+    }
+    changed = []
+    for row in rows:
+        if "group" not in row.values:
+            continue
+        wanted = row.values["group"]
+        group = groups.get(str(wanted)) if wanted is not None else None
+        if wanted is not None and group is None:
+            raise ValidationError({(row.key, "group"): [_("Unknown group.")]})
+        changed.append((row.object, group))
+    participants = scope.restrict(Participant.objects.all(), user, "change")
+    participants.filter(pk__in=[p.pk for p, _g in changed]).update(group=None)
+    sizes = dict(
+        participants.filter(group__in=list(groups.values())).values_list("group_id").annotate(n=Count("pk"))
+    )
+    for participant, group in changed:
+        if group is None:
+            continue
+        sizes[group.pk] = sizes.get(group.pk, 0) + 1
+        if sizes[group.pk] > GROUP_LIMIT:
+            raise ValidationError(
+                _("Group {name} would have more than {limit} members.").format(name=group.name, limit=GROUP_LIMIT)
+            )
+    by_group = {}
+    for participant, group in changed:
+        if group is not None:
+            by_group.setdefault(group.pk, []).append(participant.pk)
+    for group_pk, pks in by_group.items():
+        participants.filter(pk__in=pks).update(group_id=group_pk)
+    return _("Groups saved.")
 
 
 def _update_ratings(ratings, user, chunk=5000):

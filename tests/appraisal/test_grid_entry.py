@@ -1,0 +1,98 @@
+"""The appraisal grids on the portal's entry grid: the branch's ratings and its mutual-evaluation
+groups are declarations on ``portal.views.grid.EntryGridView``, tested as data on its base."""
+
+import pytest
+
+from appraisal.models import MutualEvaluationGroup, Participant, Rating
+from tests.bases.grid import GridViewTestCase, cell_messages
+
+pytestmark = pytest.mark.django_db
+
+
+class TestRatingGrid(GridViewTestCase):
+    model = Rating
+    url = "/appraisal/{round}/entry/BRANCH_A/"
+    out_of_scope_url = "/appraisal/{round}/entry/BRANCH_B/"
+    open_status = {"secretary_a": 200, "county_staff": 200, "city_admin": 200, "reader": 403, "anonymous": 302}
+    rows_shown = {"secretary_a": ["Alice 0", "Alice probationary"], "county_staff": ["Alice 0"]}
+    rows_hidden = {"secretary_a": ["Bob 0", "Carol 0", "Gone"]}
+    out_of_scope_roles = ["secretary_a"]
+    read_only = {"reader": 403}
+    editor = "secretary_a"
+    good_post = {"rating-{alice0}": "outstanding", "rating-{alice1}": "qualified"}
+    summary = "Saved 2 ratings. 2 new, 0 changed, 0 unchanged."
+    bad_post = {"rating-{alice0}": "outstanding", "rating-{alice1}": "excellent"}
+    bad_cell = "rating-{alice1}"
+    bad_message = "Choose one of the offered values."
+
+    @pytest.fixture
+    def world(self, city_round, people):
+        return {"round": city_round.pk, "alice0": people["A"][0].pk, "alice1": people["A"][1].pk}
+
+
+class TestGroupGrid(GridViewTestCase):
+    model = Participant
+    url = "/appraisal/{round}/groups/BRANCH_A/"
+    out_of_scope_url = "/appraisal/{round}/groups/BRANCH_B/"
+    open_status = {"secretary_a": 200, "county_staff": 200, "reader": 403, "anonymous": 302}
+    rows_shown = {"secretary_a": ["Alice 0"]}
+    rows_hidden = {"secretary_a": ["Bob 0"]}
+    out_of_scope_roles = ["secretary_a"]
+    read_only = {"reader": 403}
+    editor = "secretary_a"
+    good_post = {"group-{p0}": "{group}", "group-{p1}": "{group}"}
+    summary = "Groups saved."
+    bad_post = {"group-{p0}": "{group}", "group-{p1}": "999999999"}
+    bad_cell = "group-{p1}"
+    bad_message = "Choose one of the offered values."
+
+    @pytest.fixture
+    def world(self, city_round, people, tree):
+        group = MutualEvaluationGroup.objects.create(round=city_round, organization=tree["BRANCH_A"], name="Group 1")
+        participants = {p.member_id: p.pk for p in Participant.objects.filter(round=city_round)}
+        return {
+            "round": city_round.pk,
+            "group": group.pk,
+            "p0": participants[people["A"][0].pk],
+            "p1": participants[people["A"][1].pk],
+        }
+
+
+def test_the_entry_grid_marks_members_without_a_rating(client_as, city_round, people, users):
+    from appraisal import services
+
+    services.save_ratings(city_round, users["secretary_a"], [{"member": people["A"][0].pk, "rating": "qualified"}])
+    page = client_as("secretary_a").get("/appraisal/{}/entry/BRANCH_A/".format(city_round.pk)).content.decode()
+    # Three of four members are not rated yet: their rows carry the visible "not chosen" mark.
+    assert page.count("grid-row-empty") == 3
+    assert page.count('grid-empty-badge"') == 3
+
+
+def test_a_refused_change_past_draft_is_a_page_message_with_nothing_saved(client_as, city_round, people, api_as):
+    from tests.appraisal.conftest import rate, step
+
+    assert rate(api_as("secretary_a"), city_round, people["A"]).status_code == 200
+    assert step(api_as("secretary_a"), city_round, "submit", "BRANCH_A").status_code == 200
+    before = list(Rating.objects.order_by("pk").values())
+    response = client_as("secretary_a").post(
+        "/appraisal/{}/entry/BRANCH_A/".format(city_round.pk),
+        {"rating-{}".format(people["A"][0].pk): "outstanding"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert 'id="grid-errors"' in page and "Nothing was saved." in page
+    assert list(Rating.objects.order_by("pk").values()) == before
+    # Past draft, the cells are locked on the page too.
+    assert page.count("disabled") >= 4 * 4
+
+
+def test_a_posted_row_outside_the_grid_saves_nothing(client_as, city_round, people):
+    response = client_as("secretary_a").post(
+        "/appraisal/{}/entry/BRANCH_A/".format(city_round.pk),
+        {"rating-{}".format(people["A"][0].pk): "qualified", "rating-{}".format(people["B"][0].pk): "qualified"},
+    )
+    assert response.status_code == 400
+    assert "not part of this grid" in response.content.decode()
+    assert not Rating.objects.exists()
+    assert cell_messages(response.content.decode(), "rating-{}".format(people["A"][0].pk)) == []
