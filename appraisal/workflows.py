@@ -119,13 +119,11 @@ def approval_ready(step):
     return approval_blockers(step.context["round"], step.organization, step.today)
 
 
-def written_reason(step):
-    if not (step.context.get("reason") or "").strip():
-        return _("Give the reason for sending the ratings back in writing.")
-    return None
-
-
 def record_step(step):
+    """The step row of the round's history (a return's reason is in the ratings' history context:
+    ``WorkflowStep`` has no column for it and its actions are fixed by migration)."""
+    if step.transition.name not in WorkflowActionChoices.values:
+        return
     WorkflowStep.objects.create(
         round=step.context["round"],
         organization=step.organization,
@@ -178,6 +176,18 @@ RATINGS = Workflow(
             changes=lambda step: {"approved_at": timezone.now(), "approved_by": step.user},
             denied=_CHANGE_DENIED,
             denied_from_higher=_HIGHER_ONLY,
+        ),
+        # The higher committee sends submitted or publicized ratings back to the branch, with a
+        # written reason (recorded with the ratings' history): the only way they change again.
+        Transition(
+            "return",
+            source=(RatingStatusChoices.SUBMITTED, RatingStatusChoices.PUBLICIZED),
+            target=RatingStatusChoices.DRAFT,
+            label=gettext_lazy("Send back"),
+            from_higher="approve",
+            changes=lambda step: {"publicized_on": None},
+            denied=_CHANGE_DENIED,
+            denied_from_higher=gettext_lazy("Ratings are sent back by a higher party committee."),
         ),
     ],
     record=record_step,
@@ -242,7 +252,7 @@ __all__ = ["RATINGS", "WorkflowConflict", "approval_blockers", "page_context", "
 
 
 # How each step's button looks on the round page.
-_BUTTON_CLASS = {"submit": "btn-primary", "publicize": "btn-primary", "approve": "btn-success"}
+_BUTTON_CLASS = {"submit": "btn-primary", "publicize": "btn-primary", "approve": "btn-success", "return": "btn-outline-warning"}
 
 
 def offer_steps(user, appraisal_round, organizations, visible, today=None):

@@ -126,6 +126,18 @@ class AppraisalRoundViewSet(ScopedModelViewSet):
         return self._workflow(request, WorkflowActionChoices.APPROVE)
 
     @extend_schema(request=ReopenSerializer, responses={200: WorkflowResultSerializer, 409: _CONFLICT})
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_ratings(self, request, pk=None):
+        """A higher committee sends submitted or publicized ratings back to draft, with a written reason."""
+        body = ReopenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():
+            appraisal_round = self._round()
+            organization = services.get_organization_or_404(request.user, body.validated_data["organization"], appraisal_round)
+            moved = run_service(services.return_ratings, appraisal_round, request.user, organization, body.validated_data["reason"])
+        return Response({"organization": organization.code, "moved": moved, "status": RatingStatusChoices.DRAFT})
+
+    @extend_schema(request=ReopenSerializer, responses={200: WorkflowResultSerializer, 409: _CONFLICT})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         """City administrators only: approved ratings of the organization return to draft, with a written reason."""

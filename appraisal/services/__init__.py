@@ -30,6 +30,7 @@ from appraisal.services.workflow import (  # noqa: F401
     organization_ratings,
     publicity_ends_on,
     reopen,
+    return_ratings,
 )
 from appraisal.services.entry import (  # noqa: F401
     save_evaluation,

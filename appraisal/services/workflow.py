@@ -1,5 +1,6 @@
 """The ratings' workflow: submit, publicize, approve (or return) an organization's ratings, and reopen approved ones."""
 
+import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -96,6 +97,24 @@ def move_step(appraisal_round, user, organization, action, today=None):
         user, action, organization_ratings(appraisal_round, organization), organization,
         context={"round": appraisal_round}, today=today,
     )
+
+
+@transaction.atomic
+def return_ratings(appraisal_round, user, organization, reason, today=None):
+    """The higher committee sends the organization's submitted or publicized ratings back to draft.
+
+    Only from a strictly higher organization, with a written reason; the reason, the user and the
+    step are recorded with every returned rating's history. Returns the number sent back.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason for sending the ratings back in writing.")]})
+    _refuse_unstorable("reason", reason)
+    with pghistory.context(workflow_step="return", reason=reason, user=user.pk if user else None):
+        return RATINGS.step(
+            user, "return", organization_ratings(appraisal_round, organization), organization,
+            context={"round": appraisal_round, "reason": reason}, today=today,
+        )
 
 
 @transaction.atomic

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,40 +14,35 @@ from appraisal.views.rounds import RoundScopedMixin, _error_text
 from members.models import Member
 from portal import scope
 from portal.views import generic
-from portal.views.redirects import safe_next
+from portal.views.workflow import WorkflowStepMixin
+from portal.workflow import WorkflowConflict
 
 
-class WorkflowView(RoundScopedMixin, generic.View):
-    """POST: move one organization's ratings a step (submit, publicize, approve) or reopen them."""
+class WorkflowView(RoundScopedMixin, WorkflowStepMixin, generic.View):
+    """POST: move one organization's ratings a step (submit, publicize, approve, send back) or reopen them."""
 
-    def post(self, request, pk):
+    def get_next_url(self):
+        return reverse("appraisal:round_detail", args=[self.kwargs["pk"]])
+
+    def perform_step(self):
+        request = self.request
         action = request.POST.get("action")
-        # Only a target on this portal: "//evil.example/" also starts with "/".
-        next_url = safe_next(request, reverse("appraisal:round_detail", args=[pk]))
-        try:
-            with transaction.atomic():
-                appraisal_round = self.get_round()
-                organization = services.get_organization_or_404(request.user, request.POST.get("organization", ""), appraisal_round)
-                if action == WorkflowActionChoices.REOPEN:
-                    moved = services.reopen(appraisal_round, request.user, organization, request.POST.get("reason", ""))
-                elif action in (WorkflowActionChoices.SUBMIT, WorkflowActionChoices.PUBLICIZE, WorkflowActionChoices.APPROVE):
-                    moved = services.move_step(appraisal_round, request.user, organization, action)
-                else:
-                    messages.error(request, _("Unknown workflow step."))
-                    return HttpResponseRedirect(next_url)
-        except services.WorkflowConflict as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(next_url)
-        except ValidationError as error:
-            messages.error(request, _error_text(error))
-            return HttpResponseRedirect(next_url)
-        messages.success(
-            request,
-            _("{organization}: {count} ratings {action}.").format(
-                organization=organization.name, count=moved, action=WorkflowActionChoices(action).label.lower()
-            ),
+        appraisal_round = self.get_round()
+        organization = services.get_organization_or_404(request.user, request.POST.get("organization", ""), appraisal_round)
+        if action == WorkflowActionChoices.REOPEN:
+            moved = services.reopen(appraisal_round, request.user, organization, request.POST.get("reason", ""))
+        elif action == "return":
+            moved = services.return_ratings(appraisal_round, request.user, organization, request.POST.get("reason", ""))
+            return _("{organization}: {count} ratings sent back to the branch.").format(
+                organization=organization.name, count=moved
+            )
+        elif action in (WorkflowActionChoices.SUBMIT, WorkflowActionChoices.PUBLICIZE, WorkflowActionChoices.APPROVE):
+            moved = services.move_step(appraisal_round, request.user, organization, action)
+        else:
+            raise WorkflowConflict(_("Unknown workflow step."))
+        return _("{organization}: {count} ratings {action}.").format(
+            organization=organization.name, count=moved, action=WorkflowActionChoices(action).label.lower()
         )
-        return HttpResponseRedirect(next_url)
 
 
 class ObjectionsView(RoundScopedMixin, generic.View):

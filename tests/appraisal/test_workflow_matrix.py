@@ -43,7 +43,7 @@ class TestRatingSteps(WorkflowTests):
     def perform(self, api, world, case):
         return api.post(
             "/api/v1/appraisal-rounds/{}/{}/".format(world["round"], case.transition),
-            {"organization": case.target.format(**world)},
+            {"organization": case.target.format(**world), "reason": "Entered against the wrong member"},
             format="json",
         )
 
@@ -58,6 +58,10 @@ class TestRatingSteps(WorkflowTests):
         StepCase("approve", "{BRANCH_A}", everyone(403, city_admin=409, county_staff=409, secretary_b=404, anonymous=401)),
         # The county's staff approve below the county, never the county itself.
         StepCase("approve", "{COUNTY}", everyone(404, city_admin=200, county_staff=403, reader=403, anonymous=401)),
+        # Sending back to draft: only from a strictly higher organization, never what is approved.
+        StepCase("return", "{BRANCH_B}", everyone(403, city_admin=200, county_staff=200, secretary_a=404, anonymous=401)),
+        StepCase("return", "{BRANCH_A}", everyone(403, city_admin=409, county_staff=409, secretary_b=404, anonymous=401)),
+        StepCase("return", "{BRANCH_C}", everyone(404, city_admin=409, reader=403, anonymous=401)),
         # Approved is final: nothing moves it but the city administrator's reopening.
         StepCase("submit", "{BRANCH_C}", everyone(404, city_admin=409, reader=403, anonymous=401)),
     ]

@@ -96,3 +96,24 @@ def test_round_page_offers_approve_only_where_possible_and_says_why_not(city_rou
     Rating.objects.update(publicized_on=datetime.date(2000, 1, 1))
     html = client_as("city_admin").get("/appraisal/{}/".format(city_round.pk)).content.decode()
     assert '<button class="btn btn-sm btn-success" name="action" value="approve">' in html
+
+
+def test_the_higher_committee_sends_ratings_back_with_a_reason_and_then_they_change(submitted, people, client_as, api_as, users):
+    from portal.audit import history_for
+
+    url = "/appraisal/{}/workflow/".format(submitted.pk)
+    # The branch may not send its own ratings back; without a reason nobody may.
+    client_as("secretary_a").post(url, {"action": "return", "organization": "BRANCH_A", "reason": "Mine"})
+    client_as("county_staff").post(url, {"action": "return", "organization": "BRANCH_A", "reason": ""})
+    assert set(_statuses(submitted).values()) == {"submitted"}
+    page = client_as("county_staff").get("/appraisal/{}/".format(submitted.pk)).content.decode()
+    assert 'value="return"' in page
+    response = client_as("county_staff").post(
+        url, {"action": "return", "organization": "BRANCH_A", "reason": "Alice 0 was abroad all year"}, follow=True
+    )
+    assert "sent back" in response.content.decode()
+    assert set(_statuses(submitted).values()) == {"draft"}
+    rating = Rating.objects.get(member=people["A"][0])
+    assert history_for(rating)[0].pgh_context["reason"] == "Alice 0 was abroad all year"
+    # Back in draft, the branch changes the rating again.
+    assert rate(api_as("secretary_a"), submitted, people["A"][:1], "outstanding").status_code == 200
