@@ -12,7 +12,7 @@ from members.choices import TransferStatusChoices
 from members.filtersets import TransferLetterFilterSet
 from members.forms import TransferDecisionForm, TransferLetterForm
 from members.models import Member, TransferLetter
-from members.models.transfers import TransferError
+from members.models.transfers import LETTERS, TransferError
 from members.tables import TransferLetterTable
 from portal.views import generic
 
@@ -48,8 +48,8 @@ class TransferLetterDetailView(TransferLetterViewMixin, generic.ObjectDetailView
         return {
             "may_change": False,
             "may_delete": False,
-            "may_accept": is_open and letter.may_be_decided_by(user, "accept"),
-            "may_return": is_open and letter.may_be_decided_by(user, "return_letter"),
+            "may_accept": is_open and LETTERS.may(user, "accept", letter),
+            "may_return": is_open and LETTERS.may(user, "return_letter", letter),
             "shown_id_number": letter.member.id_number_for(user),
             "decision_form": TransferDecisionForm(),
         }
@@ -94,7 +94,7 @@ class TransferDecisionView(TransferLetterViewMixin, generic.ScopedViewMixin, gen
         note = form.cleaned_data["note"] if form.is_valid() else ""
         with transaction.atomic():
             letter = self.get_object(lock=True)
-            if not letter.may_be_decided_by(request.user, self.step):
+            if not LETTERS.may(request.user, self.step, letter):
                 raise PermissionDenied(_("You may not do this."))
             try:
                 getattr(letter, self.step)(request.user, note)
