@@ -1,6 +1,7 @@
 """Entering what a branch records: ratings and the branch meeting's evaluation record."""
 
 import datetime
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -228,12 +229,9 @@ def save_evaluation(appraisal_round, user, organization, data):
 
     ``non_party_representatives``, ``meeting_held_on``; per participant ``self-<id>``,
     ``reason-<member id>`` (on the member's rating, unless it is final) and
-    ``votes-<id>-<rating>-group`` / ``votes-<id>-<rating>-non_party``.
+    ``votes-<id>-<rating>-group`` / ``votes-<id>-<rating>-non_party``. (The page reads the same
+    fields through the entry grid and calls ``save_evaluation_grid``.)
     """
-    from appraisal.models import BranchEvaluation, MutualEvaluationVote
-
-    if not scope.allows(user, "change", Participant, organization):
-        raise PermissionDenied(_("You may not change the evaluation records of this organization."))
     errors = []
     representatives = _count(data, "non_party_representatives", _("Non-party representatives"), errors)
     meeting = (data.get("meeting_held_on") or "").strip()
@@ -249,51 +247,90 @@ def save_evaluation(appraisal_round, user, organization, data):
             except ValidationError:
                 errors.append(date_range_message())
                 meeting_day = None
-    participants = list(
-        Participant.objects.filter(round=appraisal_round, organization=organization)
-        .select_related("member")
-        .select_for_update(of=("self",))
+    participants = scope.restrict(
+        Participant.objects.filter(round=appraisal_round, organization=organization).select_related("member"), user, "view"
     )
-    ratings = {
-        r.member_id: r
-        for r in Rating.objects.filter(round=appraisal_round, member_id__in=[p.member_id for p in participants])
-    }
-    votes = []
+    rows = []
     for participant in participants:
+        values = {}
         for value in RatingChoices.values:
-            group_votes = _count(data, "votes-{}-{}-group".format(participant.pk, value), participant.member.name, errors)
-            non_party = _count(data, "votes-{}-{}-non_party".format(participant.pk, value), participant.member.name, errors)
-            if non_party > representatives:
-                errors.append(
-                    _("{name}: more non-party votes than non-party representatives.").format(name=participant.member.name)
-                )
-            votes.append((participant, value, group_votes, non_party))
-        for key in ("self-{}".format(participant.pk), "reason-{}".format(participant.member_id)):
-            message = text_problem(data.get(key) or "")
-            if message:
-                errors.append(_("{name}: {message}").format(name=participant.member.name, message=message))
+            for source in ("group", "non_party"):
+                key = "votes-{}-{}-{}".format(participant.pk, value, source)
+                values["votes_{}_{}".format(value, source)] = _count(data, key, participant.member.name, errors)
+        for column, key in (("self", "self-{}".format(participant.pk)), ("reason", "reason-{}".format(participant.member_id))):
+            if data.get(key) is not None:
+                message = text_problem(data.get(key))
+                if message:
+                    errors.append(_("{name}: {message}").format(name=participant.member.name, message=message))
+                values[column] = data.get(key)
+        rows.append(SimpleNamespace(key=participant.pk, object=participant, values=values))
     if errors:
         raise ValidationError(errors)
+    return save_evaluation_grid(
+        appraisal_round,
+        organization,
+        user,
+        rows,
+        {"non_party_representatives": representatives, "meeting_held_on": meeting_day},
+    )
+
+
+@transaction.atomic
+def save_evaluation_grid(appraisal_round, organization, user, rows, header):
+    """Save a branch's evaluation records from the grid's rows (``portal.views.grid``), all or nothing.
+
+    ``header`` holds ``non_party_representatives`` and ``meeting_held_on`` (absent: 0 and none);
+    each row's ``values`` the member's ``self`` evaluation, the ``reason`` on their rating (unless
+    it is final) and ``votes_<rating>_group`` / ``votes_<rating>_non_party``. The votes of the
+    branch are replaced by the rows' (absent or empty: none). A participant with more non-party
+    votes than there are non-party representatives is refused on that cell. Returns the summary.
+    """
+    from appraisal.models import BranchEvaluation, MutualEvaluationVote
+
+    if not scope.allows(user, "change", Participant, organization):
+        raise PermissionDenied(_("You may not change the evaluation records of this organization."))
+    representatives = header.get("non_party_representatives") or 0
+    errors = {}
+    votes = []
+    for row in rows:
+        for value in RatingChoices.values:
+            group_votes = row.values.get("votes_{}_group".format(value)) or 0
+            non_party = row.values.get("votes_{}_non_party".format(value)) or 0
+            if non_party > representatives:
+                errors[(row.key, "votes_{}_non_party".format(value))] = [
+                    _("{name}: more non-party votes than non-party representatives.").format(name=row.object.member.name)
+                ]
+            if group_votes or non_party:
+                votes.append(
+                    MutualEvaluationVote(participant=row.object, rating=value, group_votes=group_votes, non_party_votes=non_party)
+                )
+    if errors:
+        raise ValidationError(errors)
+    participants = scope.restrict(Participant.objects.filter(pk__in=[row.key for row in rows]), user, "change")
+    locked = {participant.pk: participant for participant in participants.select_for_update(of=("self",))}
+    ratings = {
+        rating.member_id: rating
+        for rating in scope.restrict(
+            Rating.objects.filter(round=appraisal_round, member_id__in=[p.member_id for p in locked.values()]), user, "change"
+        )
+    }
     BranchEvaluation.objects.update_or_create(
         round=appraisal_round,
         organization=organization,
-        defaults={"non_party_representatives": representatives, "meeting_held_on": meeting_day},
+        defaults={"non_party_representatives": representatives, "meeting_held_on": header.get("meeting_held_on")},
     )
-    for participant in participants:
-        text = data.get("self-{}".format(participant.pk))
-        if text is not None and text != participant.self_evaluation:
-            participant.self_evaluation = text
+    for row in rows:
+        participant = locked.get(row.key)
+        if participant is None:
+            continue
+        if "self" in row.values and (row.values["self"] or "") != participant.self_evaluation:
+            participant.self_evaluation = row.values["self"] or ""
             participant.save(update_fields=["self_evaluation", "updated_at"])
-        reason = data.get("reason-{}".format(participant.member_id))
         rating = ratings.get(participant.member_id)
-        if rating is not None and reason is not None and reason != rating.reason and not rating.is_final:
-            rating.reason = reason
+        reason = row.values.get("reason")
+        if rating is not None and "reason" in row.values and (reason or "") != rating.reason and not rating.is_final:
+            rating.reason = reason or ""
             rating.save(update_fields=["reason", "updated_at"])
-    MutualEvaluationVote.objects.filter(participant__in=participants).delete()
-    MutualEvaluationVote.objects.bulk_create(
-        [
-            MutualEvaluationVote(participant=participant, rating=value, group_votes=group_votes, non_party_votes=non_party)
-            for participant, value, group_votes, non_party in votes
-            if group_votes or non_party
-        ]
-    )
+    scope.restrict(MutualEvaluationVote.objects.filter(participant__in=list(locked)), user, "change").delete()
+    MutualEvaluationVote.objects.bulk_create(votes)
+    return _("Evaluation records saved.")

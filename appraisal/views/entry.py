@@ -1,11 +1,10 @@
 """Pages where a branch enters its records: ratings, mutual-evaluation groups, the evaluation record."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -14,10 +13,8 @@ from appraisal import scoped_figures, services
 from appraisal.choices import RatingChoices, RatingStatusChoices
 from appraisal.forms import GroupForm
 from appraisal.models import BranchEvaluation, MutualEvaluationGroup, Participant, Rating
-from appraisal.services.entry import GROUP_LIMIT, save_group_grid, save_rating_grid
-from appraisal.views.rounds import RoundScopedMixin
+from appraisal.services.entry import GROUP_LIMIT, save_evaluation_grid, save_group_grid, save_rating_grid
 from portal import scope
-from portal.views import generic
 from portal.views.grid import EntryGridView, GridColumn
 from portal.workflow import WorkflowConflict
 
@@ -27,6 +24,7 @@ class RoundGridView(EntryGridView):
     one the user sees and the organization inside it (404 otherwise)."""
 
     row_model = Participant
+    row_header = _lazy("Member")
     conflict_exceptions = (WorkflowConflict, services.WorkflowConflict)
 
     @classmethod
@@ -45,8 +43,26 @@ class RoundGridView(EntryGridView):
             .order_by("member__name", "pk")
         )
 
+    # Whether each row carries its member's rating of the round (``current_rating``).
+    with_ratings = False
+
     def row_label(self, participant):
         return participant.member.name
+
+    def get_row_objects(self, organization):
+        participants = super().get_row_objects(organization)
+        if self.with_ratings:
+            ratings = {
+                rating.member_id: rating
+                for rating in scope.restrict(
+                    Rating.objects.filter(round=self.round, member_id__in=[p.member_id for p in participants]),
+                    self.request.user,
+                    "view",
+                )
+            }
+            for participant in participants:
+                participant.current_rating = ratings.get(participant.member_id)
+        return participants
 
 
 def _rating_value(participant):
@@ -66,6 +82,7 @@ class EntryView(RoundGridView):
     """
 
     action_model = Rating
+    with_ratings = True
     columns = [
         GridColumn(
             "rating", _lazy("Rating"), kind="choice", choices=RatingChoices.choices, value=_rating_value, disabled=_rating_locked
@@ -85,24 +102,10 @@ class EntryView(RoundGridView):
         "↑ ↓ move between members; ← → change the rating; Tab moves on; Save stores all rows at once."
     )
 
-    def get_row_objects(self, organization):
-        participants = super().get_row_objects(organization)
-        ratings = {
-            rating.member_id: rating
-            for rating in scope.restrict(
-                Rating.objects.filter(round=self.round, member_id__in=[p.member_id for p in participants]),
-                self.request.user,
-                "view",
-            )
-        }
-        for participant in participants:
-            participant.current_rating = ratings.get(participant.member_id)
-        return participants
-
     def row_key(self, participant):
         return participant.member_id
 
-    def save_rows(self, organization, rows):
+    def save_rows(self, organization, rows, header=None):
         return save_rating_grid(self.round, self.request.user, rows)
 
     def get_extra_context(self, organization, rows, may_change):
@@ -151,7 +154,7 @@ class GroupsView(RoundGridView):
         )
         return super().get_columns(organization)
 
-    def save_rows(self, organization, rows):
+    def save_rows(self, organization, rows, header=None):
         return save_group_grid(self.round, organization, self.request.user, rows)
 
     def get_extra_context(self, organization, rows, may_change):
@@ -172,57 +175,84 @@ class GroupsView(RoundGridView):
         return HttpResponseRedirect(reverse("appraisal:groups", args=[self.round.pk, organization.code]))
 
 
-class EvaluationView(RoundScopedMixin, generic.View):
+def _vote_columns():
+    """Per rating, the votes from the member's group and from the non-party representatives."""
+    columns = []
+    for value, label in RatingChoices.choices:
+        for source, source_label in (("group", _lazy("votes from group members")), ("non_party", _lazy("votes from non-party representatives"))):
+            columns.append(
+                GridColumn(
+                    "votes_{}_{}".format(value, source),
+                    source_label,
+                    kind="int",
+                    group=label,
+                    width="narrow",
+                    input_class="vote-input",
+                    name_format="votes-{key}-" + value + "-" + source,
+                    value=lambda participant, key=(value, source): participant.vote_counts.get(key) or None,
+                )
+            )
+    return columns
+
+
+class EvaluationView(RoundGridView):
     """The branch's evaluation records: non-party representatives, each member's self-evaluation,
     the mutual-evaluation votes per rating, and the reason for the branch's proposed rating."""
 
+    header_columns = [
+        GridColumn("non_party_representatives", _lazy("Non-party representatives"), kind="int", name_format="{name}"),
+        GridColumn("meeting_held_on", _lazy("Branch meeting held on"), kind="date", name_format="{name}"),
+    ]
+    columns = [
+        GridColumn("self", _lazy("Self-evaluation"), kind="text", widget="textarea", width="wide", value="self_evaluation"),
+        *_vote_columns(),
+        GridColumn(
+            "reason",
+            _lazy("Proposed rating and reason"),
+            kind="text",
+            widget="textarea",
+            width="wide",
+            name_format="reason-{row.member_id}",
+            value="current_rating__reason",
+            applies=lambda participant: participant.current_rating is not None,
+            absent_text=_lazy("Not rated yet"),
+            disabled=lambda participant: participant.current_rating.is_final,
+        ),
+    ]
     template_name = "appraisal/evaluation.html"
+    region_template_name = "appraisal/evaluation_region.html"
+    grid_form_id = "evaluation-form"
+    grid_id = "evaluation-grid"
+    save_label = _lazy("Save evaluation records")
 
-    def context(self, appraisal_round, organization, errors=None):
-        participants = list(
-            Participant.objects.filter(round=appraisal_round, organization=organization)
-            .select_related("member")
-            .prefetch_related("votes")
-            .order_by("member__name", "pk")
-        )
-        ratings = {
-            r.member_id: r
-            for r in Rating.objects.filter(round=appraisal_round, member_id__in=[p.member_id for p in participants])
-        }
-        rows = []
+    def row_queryset(self, organization):
+        return super().row_queryset(organization).prefetch_related("votes")
+
+    with_ratings = True
+
+    def get_row_objects(self, organization):
+        participants = super().get_row_objects(organization)
         for participant in participants:
-            votes = {vote.rating: vote for vote in participant.votes.all()}
-            rows.append(
-                {
-                    "participant": participant,
-                    "rating": ratings.get(participant.member_id),
-                    "votes": [(value, label, votes.get(value)) for value, label in RatingChoices.choices],
-                }
-            )
-        branch = BranchEvaluation.objects.filter(round=appraisal_round, organization=organization).first()
-        return {
-            "round": appraisal_round,
-            "organization": organization,
-            "rows": rows,
-            "branch": branch,
-            "choices": RatingChoices.choices,
-            "may_change": scope.allows(self.request.user, "change", Participant, organization),
-            "errors": errors or [],
-        }
+            participant.vote_counts = {}
+            for vote in participant.votes.all():
+                participant.vote_counts[(vote.rating, "group")] = vote.group_votes
+                participant.vote_counts[(vote.rating, "non_party")] = vote.non_party_votes
+        return participants
 
-    def get(self, request, pk, code):
-        appraisal_round = self.get_round()
-        organization = self.get_organization(appraisal_round)
-        return render(request, self.template_name, self.context(appraisal_round, organization))
+    def get_header_object(self, organization):
+        return (
+            scope.restrict(BranchEvaluation.objects.filter(round=self.round, organization=organization), self.request.user, "view")
+            .first()
+        )
 
-    def post(self, request, pk, code):
-        appraisal_round = self.get_round()
-        organization = self.get_organization(appraisal_round)
-        try:
-            services.save_evaluation(appraisal_round, request.user, organization, request.POST)
-        except ValidationError as error:
-            return render(
-                request, self.template_name, self.context(appraisal_round, organization, error.messages), status=400
-            )
-        messages.success(request, _("Evaluation records saved."))
-        return HttpResponseRedirect(reverse("appraisal:evaluation", args=[appraisal_round.pk, organization.code]))
+    def save_rows(self, organization, rows, header=None):
+        return save_evaluation_grid(self.round, organization, self.request.user, rows, header or {})
+
+    def get_extra_context(self, organization, rows, may_change):
+        return {"round": self.round}
+
+    def context(self, organization, **kwargs):
+        context = super().context(organization, **kwargs)
+        # Every message of a refused save in one list, as the page has always kept them.
+        context["errors"] = context["grid_messages"]
+        return context

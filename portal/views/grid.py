@@ -45,6 +45,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from portal import scope
@@ -63,9 +64,12 @@ class GridColumn:
     ``choices`` is ``[(value, label)]`` (or a callable of the view and the organization returning
     them, for choices read from the database). ``value`` is an attribute path of the row object
     ("member__name") or a callable of it; ``disabled`` a callable of the row object (a final
-    rating's cells cannot change). ``name_format`` builds the posted field name from the column
-    name and the row key. ``width`` is ``narrow``, ``wide`` or empty (a class, not a style: the
-    Content-Security-Policy allows no inline style).
+    rating's cells cannot change), ``applies`` one saying whether the row has this cell at all
+    (else ``absent_text`` is shown and nothing is read). ``name_format`` builds the posted field
+    name from the column name, the row key and the row object (``"reason-{row.member_id}"``).
+    ``group`` puts columns under a shared heading ("Votes for outstanding": group, non-party).
+    ``width`` is ``narrow``, ``wide`` or empty and ``input_class`` adds classes to the input (classes,
+    not styles: the Content-Security-Policy allows no inline style).
     """
 
     name: str
@@ -77,6 +81,10 @@ class GridColumn:
     value: str | Callable | None = None
     disabled: Callable | None = None
     name_format: str = "{name}-{key}"
+    applies: Callable | None = None
+    absent_text: Any = ""
+    group: Any = ""
+    input_class: str = ""
     minimum: int = 0
     maximum: int = MAX_GRID_INT
 
@@ -86,8 +94,16 @@ class GridColumn:
         if not self.widget:
             self.widget = "radio" if self.kind == "choice" else {"int": "number", "date": "date"}.get(self.kind, "text")
 
-    def field_name(self, key):
-        return self.name_format.format(name=self.name, key=key)
+    def field_name(self, key, obj=None):
+        return self.name_format.format(name=self.name, key=key, row=obj)
+
+    @property
+    def field_prefix(self):
+        """The part of every field name of this column before the row's part ("" for a single field)."""
+        return self.name_format.replace("{name}", self.name).split("{")[0] if "{" in self.name_format.replace("{name}", "") else ""
+
+    def applies_to(self, obj):
+        return self.applies is None or bool(self.applies(obj))
 
     def initial(self, obj):
         """The stored value of this column for the row object (None when there is none)."""
@@ -113,18 +129,18 @@ class GridColumn:
         if self.kind == "int":
             # ASCII digits only: int() would also take "٣" or " 3 ", and str.isdigit() takes "²".
             if not (raw.isascii() and raw.isdigit()):
-                raise ValidationError(_("A whole number of {minimum} or more.").format(minimum=self.minimum))
+                raise ValidationError(_("Enter a whole number of {minimum} or more.").format(minimum=self.minimum))
             number = int(raw)
             if number < self.minimum:
-                raise ValidationError(_("A whole number of {minimum} or more.").format(minimum=self.minimum))
+                raise ValidationError(_("Enter a whole number of {minimum} or more.").format(minimum=self.minimum))
             if number > self.maximum:
-                raise ValidationError(_("At most {maximum}.").format(maximum=self.maximum))
+                raise ValidationError(_("Enter a whole number of at most {maximum}.").format(maximum=self.maximum))
             return number
         if self.kind == "date":
             try:
                 day = datetime.date.fromisoformat(raw)
             except ValueError:
-                raise ValidationError(_("A date (YYYY-MM-DD).")) from None
+                raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from None
             try:
                 validate_date_in_range(day)
             except ValidationError:
@@ -145,6 +161,7 @@ class GridCell:
     value: Any
     errors: list
     disabled: bool
+    absent: bool = False
 
     @property
     def text(self):
@@ -172,7 +189,8 @@ class GridRow:
     @property
     def is_empty(self):
         """No choice made in any choice column (shown, so an unrated member is not overlooked)."""
-        return all(cell.value in (None, "") for cell in self.cells if cell.column.kind == "choice")
+        choices = [cell for cell in self.cells if cell.column.kind == "choice" and not cell.absent]
+        return bool(choices) and all(cell.value in (None, "") for cell in choices)
 
 
 @dataclasses.dataclass
@@ -185,8 +203,12 @@ class GridRowData:
     values: dict
 
 
+HEADER_KEY = "__header__"
+
+
 class GridErrors:
-    """Messages of a refused save: per cell ``(row key, column name)`` and above the grid."""
+    """Messages of a refused save: per cell ``(row key, column name)``, per header field
+    ``("__header__", field name)``, and above the grid."""
 
     def __init__(self):
         self.cells = {}
@@ -214,12 +236,19 @@ class GridErrors:
 
 
 class EntryGridView(LoginRequiredMixin, View):
-    """A generic entry grid of one organization (see the module docstring for the declaration)."""
+    """A generic entry grid of one organization (see the module docstring for the declaration).
+
+    ``header_columns`` are fields of the organization's sheet as a whole (a meeting's date, the
+    number of representatives), read from ``get_header_object`` and handed to the save as
+    ``header`` (a dict of the posted ones, cleaned); their field name is ``name_format`` with the
+    column's name only (``"{name}"``).
+    """
 
     row_model = None
     # The model whose ``organization_action`` saving needs (the rows' model unless the grid writes another).
     action_model = None
     columns: Sequence[GridColumn] = ()
+    header_columns: Sequence[GridColumn] = ()
     save_service = None
     organization_action = "change"
     organization_url_kwarg = "code"
@@ -230,6 +259,8 @@ class EntryGridView(LoginRequiredMixin, View):
     # "Ratings of {organization}", formatted with the organization's name.
     title = ""
     save_label = ""
+    # The heading of the rows' label column.
+    row_header = _lazy("Name")
     # Shown above the grid and read by screen readers with it.
     keyboard_help = ""
     # Element ids and classes of the page (an app keeps the ones its scripts and tests know).
@@ -254,9 +285,8 @@ class EntryGridView(LoginRequiredMixin, View):
 
     def organization_queryset(self):
         """Organizations the user may see (the tree model is the one ``row_model`` belongs to)."""
-        path = self.row_model.scope_organization.split("__")
         model = self.row_model
-        for part in path:
+        for part in self.row_model.scope_organization.split("__"):
             model = model._meta.get_field(part).related_model
         return scope.restrict(model.objects.all(), self.request.user, "view")
 
@@ -278,14 +308,23 @@ class EntryGridView(LoginRequiredMixin, View):
     def get_row_objects(self, organization):
         return list(scope.restrict(self.row_queryset(organization), self.request.user, "view"))
 
-    def get_columns(self, organization):
-        columns = []
-        for column in self.columns:
+    def get_header_object(self, organization):
+        """What the header fields are read from (None: they start empty)."""
+        return None
+
+    def _with_choices(self, columns, organization):
+        result = []
+        for column in columns:
             choices = column.choices(self, organization) if callable(column.choices) else column.choices
             # Values as the form posts them, so a posted "12" matches the choice 12.
-            column = dataclasses.replace(column, choices=[(str(value), label) for value, label in choices])
-            columns.append(column)
-        return columns
+            result.append(dataclasses.replace(column, choices=[(str(value), label) for value, label in choices]))
+        return result
+
+    def get_columns(self, organization):
+        return self._with_choices(self.columns, organization)
+
+    def get_header_columns(self, organization):
+        return self._with_choices(self.header_columns, organization)
 
     def row_key(self, obj):
         return obj.pk
@@ -300,8 +339,10 @@ class EntryGridView(LoginRequiredMixin, View):
         """What the app's own template blocks need (counts, workflow buttons...)."""
         return {}
 
-    def save_rows(self, organization, rows):
+    def save_rows(self, organization, rows, header=None):
         """Save every row in one service call (the view runs it inside one transaction)."""
+        if self.header_columns:
+            return type(self).save_service(organization, self.request.user, rows, header=header)
         return type(self).save_service(organization, self.request.user, rows)
 
     def get_success_url(self, organization):
@@ -309,44 +350,87 @@ class EntryGridView(LoginRequiredMixin, View):
 
     # --- rendering ----------------------------------------------------------------------------
 
+    def _cell(self, column, key, obj, posted, errors):
+        name = column.field_name(key, obj)
+        absent = obj is not None and not column.applies_to(obj)
+        if posted is not None and name in posted:
+            value = posted[name]
+        else:
+            value = column.initial(obj) if obj is not None and not absent else None
+        return GridCell(
+            column=column,
+            name=name,
+            value=value,
+            errors=errors.for_cell(key, column.name) if errors else [],
+            disabled=bool(obj is not None and not absent and column.disabled and column.disabled(obj)),
+            absent=absent,
+        )
+
     def build_rows(self, objects, columns, posted=None, errors=None):
         rows = []
         for index, obj in enumerate(objects):
             key = self.row_key(obj)
-            cells = []
-            for column in columns:
-                name = column.field_name(key)
-                if posted is not None and name in posted:
-                    value = posted[name]
-                else:
-                    value = column.initial(obj)
-                cells.append(
-                    GridCell(
-                        column=column,
-                        name=name,
-                        value=value,
-                        errors=errors.for_cell(key, column.name) if errors else [],
-                        disabled=bool(column.disabled and column.disabled(obj)),
-                    )
-                )
+            cells = [self._cell(column, key, obj, posted, errors) for column in columns]
             rows.append(GridRow(key=key, object=obj, cells=cells, index=index))
         return rows
+
+    @staticmethod
+    def column_heads(columns):
+        """The table's heading: one row, or two when columns are grouped (a group's label spans
+        its columns, an ungrouped column spans both rows)."""
+        if not any(column.group for column in columns):
+            return None
+        heads = []
+        for column in columns:
+            if column.group and heads and heads[-1]["group"] == column.group:
+                heads[-1]["colspan"] += 1
+            else:
+                heads.append({"group": column.group, "column": column, "colspan": 1})
+        return heads
+
+    def messages_of(self, errors, rows, header_cells):
+        """Every message of a refused save as one list: above the grid first, then the header
+        fields', then each cell's with its row and column ("Wang Fang, Votes: ...")."""
+        if not errors:
+            return []
+        result = list(errors.page)
+        result.extend(message for cell in header_cells for message in cell.errors)
+        for row in rows:
+            for cell in row.cells:
+                for message in cell.errors:
+                    result.append(
+                        _("{row}, {column}: {message}").format(
+                            row=self.row_label(row.object), column=cell.column.label, message=message
+                        )
+                    )
+        return result
 
     def context(self, organization, posted=None, errors=None, summary=None):
         may_change = self.may_change(organization)
         columns = self.get_columns(organization)
         objects = self.get_row_objects(organization)
         rows = self.build_rows(objects, columns, posted, errors)
+        header_object = self.get_header_object(organization)
+        header_cells = []
+        for column in self.get_header_columns(organization):
+            cell = self._cell(column, HEADER_KEY, None, posted, errors)
+            if (posted is None or cell.name not in posted) and header_object is not None:
+                cell.value = column.initial(header_object)
+            header_cells.append(cell)
         return {
             "organization": organization,
             "grid_title": self.get_title(organization),
             "columns": columns,
+            "column_heads": self.column_heads(columns),
+            "header_cells": header_cells,
             "rows": rows,
             "may_change": may_change,
             "grid_errors": errors.page if errors else [],
+            "grid_messages": self.messages_of(errors, rows, header_cells),
             "grid_has_errors": bool(errors),
             "grid_summary": summary,
             "grid_save_label": self.save_label or _("Save all rows"),
+            "grid_row_header": self.row_header,
             "grid_keyboard_help": self.keyboard_help,
             "region_template": self.region_template_name,
             "grid_id": self.grid_id,
@@ -369,40 +453,49 @@ class EntryGridView(LoginRequiredMixin, View):
     def get(self, request, *args, **kwargs):
         return self.render_grid(self.get_organization())
 
-    def parse(self, organization, objects, columns, data):
-        """The posted cells as ``GridRowData`` rows, the raw posted values, and the parse errors."""
+    @staticmethod
+    def _read(column, key, name, data, values, posted, errors):
+        raw = data.get(name)
+        posted[name] = raw
+        try:
+            values[column.name] = column.clean(raw)
+        except ValidationError as error:
+            errors.add_cell(key, column.name, error.messages)
+
+    def parse(self, organization, objects, columns, data, header_columns=()):
+        """The posted cells as ``GridRowData`` rows, the posted header fields (cleaned), the raw
+        posted values, and the parse errors."""
         errors = GridErrors()
         posted = {}
+        header = {}
+        for column in header_columns:
+            name = column.field_name(HEADER_KEY)
+            if name in data:
+                self._read(column, HEADER_KEY, name, data, header, posted, errors)
         rows = []
         known = set()
         for obj in objects:
             key = self.row_key(obj)
             values = {}
             for column in columns:
-                name = column.field_name(key)
+                name = column.field_name(key, obj)
                 known.add(name)
-                if name not in data:
-                    continue
-                raw = data.get(name)
-                posted[name] = raw
                 # A locked cell (a final rating) is still passed on: the service refuses a change
                 # to it with a conflict, rather than the grid dropping it silently.
-                try:
-                    values[column.name] = column.clean(raw)
-                except ValidationError as error:
-                    errors.add_cell(key, column.name, error.messages)
+                if name in data and column.applies_to(obj):
+                    self._read(column, key, name, data, values, posted, errors)
             rows.append(GridRowData(key=key, object=obj, values=values))
         # A posted cell of a row that is not (or no longer) in this grid: another organization's
         # member, or one who moved away since the grid was opened. Never saved silently.
-        prefixes = {column.name_format.split("{key}")[0].format(name=column.name) for column in columns}
-        strays = [key for key in data if key not in known and any(key.startswith(p) for p in prefixes if p)]
+        prefixes = {column.field_prefix for column in columns} - {""}
+        strays = [name for name in data if name not in known and name.startswith(tuple(prefixes))]
         if strays:
             errors.page.append(
                 _("{count} posted row(s) are not part of this grid (reload the page to see its current rows).").format(
                     count=len(strays)
                 )
             )
-        return rows, posted, errors
+        return rows, header, posted, errors
 
     def post(self, request, *args, **kwargs):
         organization = self.get_organization()
@@ -410,12 +503,14 @@ class EntryGridView(LoginRequiredMixin, View):
             raise PermissionDenied(_("You may not change the rows of this organization."))
         columns = self.get_columns(organization)
         objects = self.get_row_objects(organization)
-        rows, posted, errors = self.parse(organization, objects, columns, request.POST)
+        rows, header, posted, errors = self.parse(
+            organization, objects, columns, request.POST, self.get_header_columns(organization)
+        )
         if errors:
             return self.render_grid(organization, status=400, posted=posted, errors=errors)
         try:
             with transaction.atomic():
-                summary = self.save_rows(organization, rows)
+                summary = self.save_rows(organization, rows, header=header)
         except self.conflict_exceptions as conflict:
             errors.page.append(str(getattr(conflict, "message", conflict)))
             return self.render_grid(organization, status=409, posted=posted, errors=errors)

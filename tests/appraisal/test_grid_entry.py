@@ -3,7 +3,7 @@ groups are declarations on ``portal.views.grid.EntryGridView``, tested as data o
 
 import pytest
 
-from appraisal.models import MutualEvaluationGroup, Participant, Rating
+from appraisal.models import BranchEvaluation, MutualEvaluationGroup, MutualEvaluationVote, Participant, Rating
 from tests.bases.grid import GridViewTestCase, cell_messages
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +56,35 @@ class TestGroupGrid(GridViewTestCase):
             "p0": participants[people["A"][0].pk],
             "p1": participants[people["A"][1].pk],
         }
+
+
+class TestEvaluationGrid(GridViewTestCase):
+    url = "/appraisal/{round}/evaluation/BRANCH_A/"
+    out_of_scope_url = "/appraisal/{round}/evaluation/BRANCH_B/"
+    open_status = {"secretary_a": 200, "county_staff": 200, "reader": 403, "anonymous": 302}
+    rows_shown = {"secretary_a": ["Alice 0"]}
+    rows_hidden = {"secretary_a": ["Bob 0"]}
+    out_of_scope_roles = ["secretary_a"]
+    read_only = {"reader": 403}
+    editor = "secretary_a"
+    good_post = {"non_party_representatives": "3", "votes-{p0}-outstanding-group": "5", "self-{p0}": "Led the study group."}
+    summary = "Evaluation records saved."
+    # The service's own check, on the cell it concerns: more non-party votes than representatives.
+    bad_post = {"non_party_representatives": "3", "votes-{p0}-outstanding-group": "5", "votes-{p0}-outstanding-non_party": "4"}
+    bad_cell = "votes-{p0}-outstanding-non_party"
+    bad_message = "more non-party votes than non-party representatives"
+
+    def rows(self):
+        return [
+            list(BranchEvaluation.objects.order_by("pk").values()),
+            list(MutualEvaluationVote.objects.order_by("pk").values()),
+            list(Participant.objects.order_by("pk").values("pk", "self_evaluation")),
+        ]
+
+    @pytest.fixture
+    def world(self, city_round, people):
+        participant = Participant.objects.get(round=city_round, member=people["A"][0])
+        return {"round": city_round.pk, "p0": participant.pk}
 
 
 def test_the_entry_grid_marks_members_without_a_rating(client_as, city_round, people, users):
