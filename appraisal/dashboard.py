@@ -9,7 +9,7 @@ from appraisal.choices import RatingChoices
 from appraisal.models import AppraisalRound, Rating
 from members.models.organizations import path_ancestors
 from portal import scope
-from portal.dashboard import DashboardContribution, chart, key_figure
+from portal.dashboard import DashboardPart, chart, key_figure
 from portal.models import RollupFigure
 from portal.rollups import engine
 
@@ -22,18 +22,19 @@ def newest_round(user, organization):
     return (covering | inside).select_related("organization").order_by("-year", "-pk").first()
 
 
-def key_figures(request, organization):
-    if not scope.may_ever(request.user, "view", Rating):
+def key_figures(dashboard):
+    if not scope.may_ever(dashboard.user, "view", Rating):
         return []
-    ratings = Rating.objects.filter(organization__path__startswith=organization.path)
-    waiting = services.awaiting_approval_by(request.user, ratings).count()
+    ratings = Rating.objects.filter(organization__path__startswith=dashboard.organization.path)
+    waiting = services.awaiting_approval_by(dashboard.user, ratings).count()
     return [key_figure("appraisal_pending", _("Ratings awaiting your approval"), waiting, reverse("appraisal:round_list"))]
 
 
-def charts(request, organization, run):
-    if not scope.may_ever(request.user, "view", Rating):
+def charts(dashboard):
+    organization, run = dashboard.organization, dashboard.run
+    if not scope.may_ever(dashboard.user, "view", Rating):
         return []
-    appraisal_round = newest_round(request.user, organization)
+    appraisal_round = newest_round(dashboard.user, organization)
     if appraisal_round is None:
         return []
     values = (
@@ -49,4 +50,5 @@ def charts(request, organization, run):
     return [chart(organization, "appraisal_distribution", title, "doughnut", rows)]
 
 
-contribution = DashboardContribution("appraisal", key_figures=key_figures, charts=charts, order=300)
+# Declared in AppraisalConfig.dashboard_parts.
+part = DashboardPart("appraisal", key_figures=key_figures, charts=charts, order=300)

@@ -11,7 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.choices import RatingChoices, RatingStatusChoices
-from portal.rollups import Contributor, register
+from portal.rollups import Contributor
 
 FIGURES = (
     [("rated", _("Rated"))]
@@ -27,14 +27,13 @@ SQL = (
     + " FROM appraisal_rating GROUP BY organization_id, round_id"
 )
 
-register(
-    Contributor(
-        figure_set="appraisal",
-        label=_("Democratic appraisal"),
-        keyed=True,
-        figures=[name for name, _label in FIGURES],
-        labels=dict(FIGURES),
-        sql=SQL,
-        params=RatingChoices.values + RatingStatusChoices.values,
-    )
+# Declared in AppraisalConfig.rollup_contributors.
+APPRAISAL = Contributor(
+    figure_set="appraisal",
+    label=_("Democratic appraisal"),
+    keyed=True,
+    figures=[name for name, _label in FIGURES],
+    labels=dict(FIGURES),
+    sql=SQL,
+    params=RatingChoices.values + RatingStatusChoices.values,
 )

@@ -671,13 +671,6 @@ def save_users(ids):
     return created
 
 
-def register_users():
-    from portal.demo import register_demo_user
-
-    for username, password, role, code, description in DEMO_USERS:
-        register_demo_user(username, password, role, code, description)
-
-
 def load(stdout):
     """The demo step: the tree, the members and the demo users of the three cities."""
     started = time.monotonic()

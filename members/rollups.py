@@ -21,7 +21,7 @@ from members.choices import (
     MemberStatusChoices,
     OrganizationKindChoices,
 )
-from portal.rollups import Contributor, register
+from portal.rollups import Contributor
 
 
 def _grouped(prefix, group_label, choices):
@@ -77,21 +77,18 @@ def members_sql(context):
     return sql, statuses + categories + activities
 
 
-register(
-    Contributor(
-        figure_set="organizations",
-        label=_("Organizations"),
-        figures=[name for name, _label in ORGANIZATION_FIGURES],
-        labels=dict(ORGANIZATION_FIGURES),
-        sql=organizations_sql,
-    )
+# Declared in MembersConfig.rollup_contributors.
+ORGANIZATIONS = Contributor(
+    figure_set="organizations",
+    label=_("Organizations"),
+    figures=[name for name, _label in ORGANIZATION_FIGURES],
+    labels=dict(ORGANIZATION_FIGURES),
+    sql=organizations_sql,
 )
-register(
-    Contributor(
-        figure_set="members",
-        label=_("Members"),
-        figures=[name for name, _label in MEMBER_FIGURES],
-        labels=dict(MEMBER_FIGURES),
-        sql=members_sql,
-    )
+MEMBERS = Contributor(
+    figure_set="members",
+    label=_("Members"),
+    figures=[name for name, _label in MEMBER_FIGURES],
+    labels=dict(MEMBER_FIGURES),
+    sql=members_sql,
 )

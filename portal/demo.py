@@ -1,8 +1,9 @@
-"""Demo data: each app registers the steps that build its part of the demo (``manage.py load_demo``).
+"""Demo data: each app declares the steps that build its part of the demo (``manage.py load_demo``).
 
 A step is a function ``step(stdout)`` that must be idempotent: running the whole demo twice
 changes nothing the second time. Steps run in ``order``; the tree comes first, since everything
-hangs on it. ``portal`` never imports an app: apps register in ``AppConfig.ready()``.
+hangs on it. ``portal`` never imports an app: apps declare ``demo_steps`` and ``demo_users`` on
+their AppConfig (``portal.apps.PortalAppConfig``), collected at start-up.
 """
 
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 
 @dataclass
 class DemoStep:
+    """One step of the demo; ``function`` is the callable or its dotted path (resolved when collected)."""
+
     name: str
     function: object
     order: int = 100

@@ -1,13 +1,12 @@
 """The base FilterSet: ``q`` search and ``within=<org code>`` on every list, page and API alike."""
 
 import django_filters
-from django.apps import apps
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal import scope
+from portal import scope, tree
 
 
 class BaseFilterSet(django_filters.FilterSet):
@@ -33,7 +32,7 @@ class BaseFilterSet(django_filters.FilterSet):
         return queryset.filter(condition)
 
     def filter_within(self, queryset, name, value):
-        organization_model = apps.get_model("members", "Organization")
+        organization_model = tree.organization_model()
         user = getattr(self.request, "user", None)
         organization = scope.restrict(organization_model.objects.all(), user, "view").filter(code=value).first()
         if organization is None:

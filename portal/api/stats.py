@@ -15,12 +15,11 @@ branch and for the whole city. To publish another figure set, subclass ``Statist
         def shape(self, figures):       # nested counts → the API's fields (rates etc.)
             ...
 
-and route it under ``stats/`` in the app's ``api/urls.py``.
+and route it under ``stats/`` in the app's ``api/urls.py`` (``members.api.stats`` publishes the
+organizations and members sets). This module keeps what every set shares and the rollup runs.
 """
 
-from django.apps import apps
 from django.http import Http404
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -36,13 +35,9 @@ from portal.api.schema import AutoSchema
 from portal.choices import RoleChoices
 from portal.models import RollupRun
 from portal.rollups import engine, nest
+from portal.tree import organization_model
 
 VIEW_STATS = "view_stats"
-
-
-def organization_model():
-    # portal never imports an app by name; the tree is reached through the app registry.
-    return apps.get_model("members", "Organization")
 
 
 def choice_counts_serializer(name, choices, help_text=""):
@@ -68,30 +63,6 @@ class SnapshotSerializer(serializers.Serializer):
     organization = serializers.CharField(help_text=gettext_lazy("Code of the organization counted."))
     as_of = serializers.DateTimeField(help_text=gettext_lazy("When the snapshot was taken."))
     run = serializers.IntegerField(help_text=gettext_lazy("Id of the rollup run that took the snapshot."))
-
-
-def _member_field_choices(field):
-    model = apps.get_model("members", "Member")
-    model_field = model._meta.get_field(field)
-    return getattr(model_field, "base_field", model_field).choices
-
-
-class OrganizationStatisticsSerializer(SnapshotSerializer):
-    total = serializers.IntegerField(help_text=gettext_lazy("Organizations in the subtree, itself included."))
-    by_kind = choice_counts_serializer("OrganizationsByKind", organization_model()._meta.get_field("kind").choices)
-    term_overdue = serializers.IntegerField(
-        help_text=gettext_lazy("Active organizations whose term of office had run out when the snapshot was taken.")
-    )
-
-
-class MemberStatisticsSerializer(SnapshotSerializer):
-    total = serializers.IntegerField(help_text=gettext_lazy("Current members (not left) in the subtree."))
-    by_status = choice_counts_serializer("MembersByStatus", _member_field_choices("status"))
-    by_category = choice_counts_serializer(
-        "MembersByCategory", _member_field_choices("categories"), gettext_lazy("A member counts in each of their categories.")
-    )
-    by_activity_status = choice_counts_serializer("MembersByActivityStatus", _member_field_choices("activity_status"))
-    pocket = serializers.IntegerField(help_text=gettext_lazy("Pocket members (relation letter kept, not registered)."))
 
 
 class StatisticsPermission(permissions.BasePermission):
@@ -196,24 +167,6 @@ class StatisticsView(APIView):
         return serializer.to_representation(answer)
 
 
-class OrganizationStatisticsView(StatisticsView):
-    """The organizations of ``org``'s subtree (itself included) in the snapshot: how many, of which
-    kind, and how many active ones had their term of office run out when it was taken."""
-
-    summary = "Organizations of a subtree: total, by kind, term overdue"
-    figure_set = "organizations"
-    serializer_class = OrganizationStatisticsSerializer
-
-
-class MemberStatisticsView(StatisticsView):
-    """The current members (not left) of ``org``'s subtree in the snapshot: how many, by status, by
-    category (a member counts in each of their categories), by activity status, and pocket members."""
-
-    summary = "Current members of a subtree: total, by status, category and activity status, pocket"
-    figure_set = "members"
-    serializer_class = MemberStatisticsSerializer
-
-
 class RollupRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = RollupRun
@@ -280,7 +233,5 @@ class RollupRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 router = SimpleRouter(trailing_slash=True)
 router.register("rollups", RollupRunViewSet, basename="rollup-run")
 
-urlpatterns = [
-    path("organizations/", OrganizationStatisticsView.as_view(), name="stats-organizations"),
-    path("members/", MemberStatisticsView.as_view(), name="stats-members"),
-] + router.urls
+# The figure sets' endpoints are routed by the apps that declare them (members/api/urls.py...).
+urlpatterns = router.urls

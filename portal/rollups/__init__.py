@@ -1,14 +1,13 @@
 """Statistics rolled up the organization tree (DESIGN.md "Rollups").
 
-Apps plug their figures in through ``register(Contributor(...))`` in their ``rollups.py`` (found
-automatically) or their ``AppConfig.ready()``; see ``portal.rollups.registry`` for the contract.
+Apps declare their figure sets (``Contributor``) in their AppConfig's ``rollup_contributors``;
+see ``portal.rollups.registry`` for the contract.
 ``portal.rollups.engine`` computes and stores the snapshots; ``read_figures`` reads one.
 """
 
 from portal.rollups.registry import (  # noqa: F401
     Contributor,
     RollupContext,
-    autodiscover,
     contributors,
     get_contributor,
     nest,

@@ -25,7 +25,6 @@ import json
 import logging
 from datetime import timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from portal.models.rollups import RollupFigure, RollupRun, RollupStatusChoices
 from portal.rollups.registry import RollupContext, contributors
+from portal.tree import organization_model
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +52,7 @@ def _figure_table():
 
 
 def _organization_table():
-    # portal never imports an app by name: the tree's table comes from the app registry.
-    return connection.ops.quote_name(apps.get_model("members", "Organization")._meta.db_table)
+    return connection.ops.quote_name(organization_model()._meta.db_table)
 
 
 LEAF_TABLE = "portal_rollup_leaf"

@@ -1,15 +1,16 @@
 """The registry of rollup contributors: the plug-in point through which apps add their figures.
 
-How an app adds a figure set (``portal`` never imports the app; it finds ``<app>/rollups.py``
-by itself, or the app calls ``register`` from its ``AppConfig.ready()``)::
+How an app adds a figure set (``portal`` never imports the app): it defines a ``Contributor`` and
+names it in its AppConfig's ``rollup_contributors`` (``portal.apps.PortalAppConfig``), which
+``portal`` collects at start-up::
 
     # appraisal/rollups.py
     from django.utils.translation import gettext_lazy as _
-    from portal.rollups import Contributor, register
+    from portal.rollups import Contributor
 
     RATINGS = ["outstanding", "qualified", "basically_qualified", "unqualified"]
 
-    register(Contributor(
+    APPRAISAL = Contributor(
         figure_set="appraisal",
         keyed=True,                      # one snapshot per round: the key is the round id
         figures=["rated"] + ["by_rating." + r for r in RATINGS],
@@ -20,7 +21,11 @@ by itself, or the app calls ``register`` from its ``AppConfig.ready()``)::
             + " FROM appraisal_rating GROUP BY organization_id, round_id"
         ),
         params=RATINGS,
-    ))
+    )
+
+    # appraisal/apps.py
+    class AppraisalConfig(PortalAppConfig):
+        rollup_contributors = ["appraisal.rollups.APPRAISAL"]
 
 The contract of ``sql`` (a string, or a callable ``sql(context) -> (sql, params)`` when it needs
 the run's day, e.g. "overdue today"):
@@ -97,7 +102,6 @@ class Contributor:
 
 
 _contributors = {}
-_discovered = False
 
 
 def register(contributor):
@@ -111,25 +115,13 @@ def unregister(figure_set):
     _contributors.pop(figure_set, None)
 
 
-def autodiscover():
-    """Import ``rollups`` of every installed app once, so their ``register`` calls run."""
-    global _discovered
-    if not _discovered:
-        from django.utils.module_loading import autodiscover_modules
-
-        autodiscover_modules("rollups")
-        _discovered = True
-
-
 def contributors():
     """Every registered figure set, in a stable order."""
-    autodiscover()
     return [_contributors[name] for name in sorted(_contributors)]
 
 
 def get_contributor(figure_set):
     """The contributor of ``figure_set``; LookupError when no app provides it."""
-    autodiscover()
     try:
         return _contributors[figure_set]
     except KeyError:

@@ -5,17 +5,14 @@ the whole city costs the same few queries as a branch's. Which organization a us
 by ``restrict(..., "view_stats")``: their subtree only, 404 outside.
 """
 
-import datetime
 import re
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -23,28 +20,13 @@ from django.views.generic import ListView
 
 from portal import scope
 from portal.api.stats import VIEW_STATS, may_start_rollup, stats_organization
-from portal.dashboard import chart, dashboard_contributions, key_figure
+from portal.dashboard import Dashboard
 from portal.export import ExportColumn, export_response
 from portal.models import RollupFigure, RollupRun
-from portal.rollups import contributors, engine, get_contributor, nest
+from portal.rollups import contributors, engine, get_contributor
+from portal.tree import organization_model
 from portal.views.pages import HomeView
 from portal.views.redirects import redirect_to_next
-
-TREND_POINTS = 24
-OVERDUE_LIMIT = 10
-
-
-def organization_model():
-    return apps.get_model("members", "Organization")
-
-
-def list_url(url_name, **params):
-    """The URL of a filtered list page, or None when no app serves that page."""
-    try:
-        base = reverse(url_name)
-    except NoReverseMatch:
-        return None
-    return "{}?{}".format(base, urlencode(params)) if params else base
 
 
 def stats_tops(user):
@@ -53,41 +35,10 @@ def stats_tops(user):
     return list(scope.tops(visible, user).order_by("path"))
 
 
-def month_before(day):
-    """The same day one month earlier (the last day of that month when it is shorter)."""
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, candidate)
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
-def figures_of(run, organization):
-    """Every figure set of ``organization`` in ``run`` as nested counts, zeros for missing sets (one query)."""
-    sets = {contributor.figure_set: contributor.zeros() for contributor in contributors() if not contributor.keyed}
-    if run is not None:
-        for figure_set, values in RollupFigure.objects.filter(
-            run=run, organization=organization, figure_set__in=list(sets), key=""
-        ).values_list("figure_set", "values"):
-            sets[figure_set] = engine.decode(run, figure_set, values)
-    return {name: nest(counts) for name, counts in sets.items()}
-
-
-def _member_choices(field):
-    model_field = apps.get_model("members", "Member")._meta.get_field(field)
-    return getattr(model_field, "base_field", model_field).choices
-
-
-def _chart_rows(counts, choices):
-    """(label, value) rows of one group of figures (members by category...), in the choices' order."""
-    return [(str(label), counts.get(value, 0)) for value, label in choices]
-
-
 class DashboardView(HomeView):
-    """Key figures of the user's scope with their change over a month, charts, the trend over the
-    snapshots, organizations past their term, and the last rollup (with a button to run one)."""
+    """The statistics of the user's scope: what the apps' dashboard parts show (key figures with their
+    change over a month, charts, the trend over the snapshots, panels) and the last rollup (with a
+    button to run one)."""
 
     template_name = "portal/dashboard.html"
 
@@ -102,20 +53,10 @@ class DashboardView(HomeView):
             organization = tops[0]
         else:
             return context
-        run = RollupRun.objects.snapshot()
-        previous = None
-        if run is not None:
-            previous = RollupRun.objects.snapshot(month_before(timezone.localdate(run.started_at)))
-        figures = figures_of(run, organization)
-        before = figures_of(previous, organization) if previous else None
-        charts = self.charts(organization, figures) if run else []
-        key_figures = self.key_figures(organization, figures, before)
-        for contribution in dashboard_contributions():
-            if contribution.key_figures:
-                key_figures += contribution.key_figures(self.request, organization)
-            if contribution.charts and run:
-                charts += contribution.charts(self.request, organization, run)
-        trend = self.trend(organization) if run else None
+        dashboard = Dashboard(self.request, organization, RollupRun.objects.snapshot())
+        key_figures = dashboard.key_figures()
+        charts = dashboard.charts()
+        trend = dashboard.trend()
         chart_data = {
             item["name"]: {"type": item["type"], "title": str(item["title"]), "labels": item["labels"], "values": item["values"]}
             for item in charts + ([trend] if trend else [])
@@ -124,100 +65,19 @@ class DashboardView(HomeView):
             {
                 "organization": organization,
                 "tops": tops,
-                "run": run,
-                "previous_run": previous,
+                "run": dashboard.run,
+                "previous_run": dashboard.previous,
                 "in_progress": RollupRun.objects.in_progress().order_by("-pk").first(),
                 "may_start_rollup": may_start_rollup(user),
                 "key_figures": key_figures,
                 "charts": charts,
                 "trend": trend,
                 "chart_data": chart_data,
-                "overdue": self.overdue(organization),
                 "report_sets": [c for c in contributors() if not c.keyed],
+                **dashboard.context(),
             }
         )
         return context
-
-    def key_figures(self, organization, figures, before):
-        within = organization.code
-        organizations = list_url("members:organization_list", within=within)
-        members = list_url("members:member_list", within=within)
-
-        def members_where(**params):
-            return list_url("members:member_list", within=within, **params)
-
-        rows = [
-            ("organizations", _("Organizations"), ("organizations", "total"), organizations),
-            (
-                "term_overdue",
-                _("Term overdue"),
-                ("organizations", "term_overdue"),
-                list_url("members:organization_list", within=within, term_overdue="true"),
-            ),
-            ("members", _("Members"), ("members", "total"), members),
-            ("formal", _("Formal members"), ("members", "by_status", "formal"), members_where(status="formal")),
-            (
-                "probationary",
-                _("Probationary members"),
-                ("members", "by_status", "probationary"),
-                members_where(status="probationary"),
-            ),
-            (
-                "lost_contact",
-                _("Lost contact"),
-                ("members", "by_activity_status", "lost_contact"),
-                members_where(activity_status="lost_contact"),
-            ),
-            ("pocket", _("Pocket members"), ("members", "pocket"), members_where(is_pocket="true")),
-        ]
-
-        def dig(data, keys):
-            for key in keys:
-                data = data.get(key, 0) if isinstance(data, dict) else 0
-            return data
-
-        result = []
-        for name, label, keys, url in rows:
-            value = dig(figures, keys)
-            change = value - dig(before, keys) if before is not None else None
-            result.append(key_figure(name, label, value, url, change))
-        return result
-
-    def charts(self, organization, figures):
-        charts = []
-        for name, title, field, kind in (
-            ("by_category", _("Members by category"), "categories", "bar"),
-            ("by_status", _("Members by status"), "status", "doughnut"),
-            ("by_activity_status", _("Members by activity status"), "activity_status", "bar"),
-        ):
-            rows = _chart_rows(figures["members"].get(name, {}), _member_choices(field))
-            charts.append(chart(organization, name, title, kind, rows))
-        return charts
-
-    def trend(self, organization):
-        """Members and organizations at each of the latest snapshots, oldest first (one query)."""
-        points = list(
-            RollupFigure.objects.filter(
-                organization=organization, figure_set="members", key="", run__status="succeeded"
-            )
-            .order_by("-run__started_at")
-            .values_list("run__started_at", "run__figure_names", "values")[:TREND_POINTS]
-        )
-        points.reverse()
-        rows = [
-            (timezone.localtime(taken).strftime("%Y-%m-%d %H:%M"), dict(zip(names.get("members", []), values)).get("total", 0))
-            for taken, names, values in points
-        ]
-        return chart(organization, "trend", _("Members over time"), "line", rows)
-
-    def overdue(self, organization):
-        visible = scope.restrict(organization_model().objects.all(), self.request.user, VIEW_STATS)
-        overdue = visible.filter(path__startswith=organization.path).term_overdue().order_by("term_expires_on")
-        return {
-            "rows": list(overdue[:OVERDUE_LIMIT]),
-            "url": list_url("members:organization_list", within=organization.code, term_overdue="true"),
-            "limit": OVERDUE_LIMIT,
-        }
 
 
 def sheet_title(title):
@@ -238,20 +98,13 @@ class DashboardTableView(LoginRequiredMixin, View):
     def get(self, request):
         organization = stats_organization(request.user, request.GET.get("org", ""))
         table = request.GET.get("table", "")
-        dashboard = DashboardView(request=request)
         run = RollupRun.objects.snapshot()
         if run is None:
             raise Http404(_("No statistics snapshot has been taken yet."))
-        if table == "trend":
-            found = dashboard.trend(organization)
-        else:
-            candidates = dashboard.charts(organization, figures_of(run, organization))
-            for contribution in dashboard_contributions():
-                if contribution.charts:
-                    candidates += contribution.charts(request, organization, run)
-            found = next((c for c in candidates if c["name"] == table), None)
-            if found is None:
-                raise Http404(_("Unknown table."))
+        dashboard = Dashboard(request, organization, run)
+        found = dashboard.trend() if table == "trend" else next((c for c in dashboard.charts() if c["name"] == table), None)
+        if found is None:
+            raise Http404(_("Unknown table."))
         columns = [
             ExportColumn("label", gettext_lazy("Item"), lambda row: row[0]),
             ExportColumn("value", gettext_lazy("Count"), lambda row: row[1]),

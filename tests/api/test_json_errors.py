@@ -118,7 +118,7 @@ def test_form_body_too_large_is_a_json_413(staff_client, settings):
 
 
 def test_server_error_is_a_json_500(staff_client, monkeypatch):
-    from portal.api import stats
+    from members.api import stats
 
     def fail(self, request, *args, **kwargs):
         raise RuntimeError("boom")

@@ -1,12 +1,12 @@
 """``manage.py grant <username> --role ROLE [--org CODE] [--password P]`` (API.md "Users and roles")."""
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from portal import tree
 from portal.choices import RoleChoices
 from portal.models import RoleAssignment
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         else:
             if not org:
                 raise CommandError("--org is required for the role {}.".format(role))
-            organization_model = apps.get_model("members", "Organization")
+            organization_model = tree.organization_model()
             try:
                 organization = organization_model.objects.get(code=org)
             except organization_model.DoesNotExist:
