@@ -8,18 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from appraisal.choices import RatingChoices
 from appraisal.models.rounds import APPRAISAL_ACTIONS, AppraisalRound, GROUP_SIZE_LIMIT
 from portal.models import ScopedModel
-from portal.models.mixins import audited
+from portal.models.mixins import OrganizationOwned, audited
 
 
-class BranchEvaluation(ScopedModel):
+class BranchEvaluation(OrganizationOwned, ScopedModel):
     """The branch meeting's part of a round: how many non-party representatives took part (党外群众代表)."""
 
     scope_actions = APPRAISAL_ACTIONS
 
     round = models.ForeignKey(AppraisalRound, on_delete=models.CASCADE, related_name="branch_evaluations", verbose_name=_("round"))
-    organization = models.ForeignKey(
-        "members.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
-    )
     non_party_representatives = models.PositiveIntegerField(_("non-party representatives"), default=0)
     meeting_held_on = models.DateField(_("branch meeting held on"), null=True, blank=True)
 

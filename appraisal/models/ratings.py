@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from appraisal.choices import RatingChoices, RatingStatusChoices, WorkflowActionChoices
 from appraisal.models.rounds import APPRAISAL_ACTIONS, AppraisalRound
 from portal.models import ScopedModel
-from portal.models.mixins import audited
+from portal.models.mixins import OrganizationOwned, audited
 from portal.protections import FinalState, ReopenRule
 
 
@@ -90,7 +90,7 @@ class Rating(ScopedModel):
         return self.status == RatingStatusChoices.APPROVED
 
 
-class WorkflowStep(ScopedModel):
+class WorkflowStep(OrganizationOwned, ScopedModel):
     """A recorded step of the ratings workflow: who moved which organization's ratings, when, how many."""
 
     scope_actions = {
@@ -100,9 +100,6 @@ class WorkflowStep(ScopedModel):
     }
 
     round = models.ForeignKey(AppraisalRound, on_delete=models.PROTECT, related_name="workflow_steps", verbose_name=_("round"))
-    organization = models.ForeignKey(
-        "members.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
-    )
     action = models.CharField(_("action"), max_length=20, choices=WorkflowActionChoices.choices)
     ratings_moved = models.PositiveIntegerField(_("ratings moved"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
@@ -116,7 +113,7 @@ class WorkflowStep(ScopedModel):
         return "{} {}".format(self.organization, self.get_action_display())
 
 
-class Reopening(ScopedModel):
+class Reopening(OrganizationOwned, ScopedModel):
     """A city administrator's reopening of an organization's approved ratings, with the written reason.
 
     The record is what lets the database move approved ratings back to draft (``Rating.final_state``),
@@ -133,9 +130,6 @@ class Reopening(ScopedModel):
     }
 
     round = models.ForeignKey(AppraisalRound, on_delete=models.PROTECT, related_name="reopenings", verbose_name=_("round"))
-    organization = models.ForeignKey(
-        "members.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
-    )
     reason = models.TextField(_("reason"))
     ratings_reopened = models.PositiveIntegerField(_("ratings reopened"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
@@ -154,16 +148,13 @@ class Reopening(ScopedModel):
 
 
 @audited()
-class Objection(ScopedModel):
+class Objection(OrganizationOwned, ScopedModel):
     """An objection (异议) raised against a member's rating while it is publicized; blocks approval until resolved."""
 
     scope_actions = APPRAISAL_ACTIONS
 
     round = models.ForeignKey(AppraisalRound, on_delete=models.CASCADE, related_name="objections", verbose_name=_("round"))
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
-    organization = models.ForeignKey(
-        "members.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
-    )
     raised_on = models.DateField(_("raised on"), default=timezone.localdate)
     text = models.TextField(_("objection"))
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
