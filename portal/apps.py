@@ -52,13 +52,12 @@ def collect_declarations(app_configs=None):
     """
     from portal.dashboard import register_dashboard
     from portal.demo import register_demo_step, register_demo_user
-    from portal.navigation import register_menu_item, _items
+    from portal.navigation import register_menu_item
     from portal.rollups.registry import register
 
     for app_config in app_configs if app_configs is not None else apps.get_app_configs():
         for item in getattr(app_config, "menu_items", ()):
-            if item not in _items:
-                register_menu_item(item)
+            register_menu_item(item)
         for path in getattr(app_config, "dashboard_parts", ()):
             register_dashboard(_resolve(app_config, "dashboard_parts", path))
         for path in getattr(app_config, "rollup_contributors", ()):

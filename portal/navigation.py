@@ -51,6 +51,8 @@ _items = []
 
 
 def register_menu_item(item):
+    if item in _items:
+        return
     _items.append(item)
     _items.sort(key=lambda entry: entry.weight)
 
