@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
 ]
 
+# The organization tree every scope, rollup and statistic hangs on (portal.tree; like AUTH_USER_MODEL).
+PORTAL_ORGANIZATION_MODEL = "members.Organization"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.request_limits.UrlLengthLimitMiddleware",
@@ -79,7 +82,9 @@ WSGI_APPLICATION = "portal.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own templates (base.html, generic/, and overrides of third-party ones such as
+        # drf_spectacular/swagger_ui.html) come before every app's templates.
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -202,7 +207,7 @@ REST_KNOX = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Party-building work portal API",
-    "DESCRIPTION": "REST API v1 of the party-building work portal (see API.md).",
+    "DESCRIPTION": "REST API v1 of the party-building work portal. The guide for client developers is docs/api.md in the repository.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

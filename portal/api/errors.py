@@ -14,6 +14,9 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooMa
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from portal.workflow import WorkflowConflict
 
 # The longest URL (path and query string, as sent) the portal serves. Longer ones answer 414.
 # gunicorn's own request-line limit is raised above it (--limit-request-line 8190 in the Procfile
@@ -68,6 +71,10 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
+    if isinstance(exc, WorkflowConflict):
+        # The state of the rows forbids the step (portal.workflow): 409, nothing saved.
+        set_rollback()
+        return json_error(409, exc.message)
     status = django_error_status(exc)
     if status is None:
         return None
