@@ -51,6 +51,10 @@
   }
 
   function ready(region) {
+    // A region swapped in after a save says how it went: saved, nothing is pending; refused, the
+    // posted values shown are still unsaved.
+    if (region.querySelector("[data-grid-saved]")) dirty = false;
+    if (region.hasAttribute("data-grid-refused")) dirty = true;
     var grid = region.querySelector("[data-grid]");
     if (!grid) return;
     rowsOf(grid).forEach(markEmpty);
@@ -118,13 +122,7 @@
       event.detail.isError = false;
     }
   });
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
-    if (!form.matches || !form.matches("[data-grid-form]")) return;
-    submitting = false;
-    // Saved: nothing is pending. Refused: the posted values are still unsaved on the page.
-    dirty = !event.detail.xhr || event.detail.xhr.status >= 300;
-  });
+  document.addEventListener("htmx:afterRequest", function () { submitting = false; });
   // The swapped-in region is a new element: ready it once.
   function readyNew() {
     toArray(document.querySelectorAll("[data-grid-region]:not([data-grid-ready])")).forEach(function (region) {
