@@ -61,7 +61,7 @@ def test_a_secretary_rates_the_branch_from_the_keyboard_in_chinese(live_server, 
         members[3].pk: "basically_qualified",
     }
     # The swapped grid takes the keys again at once, and shows the saved values.
-    assert page.evaluate("document.activeElement.name") == "rating-{}".format(members[0].pk)
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'rating-{}'".format(members[0].pk))
     assert _checked(page, members[0]) == "outstanding"
 
     # Leaving with an unsaved change asks first; staying keeps the page and the change.

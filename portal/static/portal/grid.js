@@ -130,6 +130,8 @@
       ready(region);
     });
   }
+  // Right after the swap (not after htmx's settle delay): the summary and the focus come together.
+  document.addEventListener("htmx:afterSwap", readyNew);
   document.addEventListener("htmx:afterSettle", readyNew);
 
   window.addEventListener("beforeunload", function (event) {
