@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from appraisal import scoped_figures, services
 from appraisal.choices import RatingChoices, RatingStatusChoices
 from appraisal.forms import GroupForm
-from appraisal.models import BranchEvaluation, MutualEvaluationGroup, Participant, Rating
+from appraisal.models import BranchEvaluation, MutualEvaluationGroup, MutualEvaluationVote, Participant, Rating
 from appraisal.services.entry import GROUP_LIMIT, save_evaluation_grid, save_group_grid, save_rating_grid
 from portal import scope
 from portal.views.grid import EntryGridView, GridColumn
@@ -226,7 +226,8 @@ class EvaluationView(RoundGridView):
     save_label = _lazy("Save evaluation records")
 
     def row_queryset(self, organization):
-        return super().row_queryset(organization).prefetch_related("votes")
+        votes = scope.restrict(MutualEvaluationVote.objects.all(), self.request.user, "view")
+        return super().row_queryset(organization).prefetch_related(Prefetch("votes", queryset=votes))
 
     with_ratings = True
 
