@@ -125,3 +125,24 @@ def test_a_posted_row_outside_the_grid_saves_nothing(client_as, city_round, peop
     assert "not part of this grid" in response.content.decode()
     assert not Rating.objects.exists()
     assert cell_messages(response.content.decode(), "rating-{}".format(people["A"][0].pk)) == []
+
+
+@pytest.mark.parametrize("page", ["entry", "groups", "evaluation"])
+def test_the_grids_query_count_does_not_grow_with_the_rows(client_as, city_round, tree, users, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from appraisal import services
+    from tests.appraisal.conftest import make_member
+
+    url = "/appraisal/{}/{}/BRANCH_A/".format(city_round.pk, page)
+    client = client_as("secretary_a")
+    client.get(url)  # sessions, caches
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for index in range(6):
+        services.add_participant(city_round, make_member(tree["BRANCH_A"], name="Late {}".format(index)), users["secretary_a"])
+    with CaptureQueriesContext(connection) as more:
+        page_text = client.get(url).content.decode()
+    assert "Late 5" in page_text
+    assert len(more) == len(few), [q["sql"][:120] for q in more.captured_queries]

@@ -93,3 +93,36 @@ def test_a_secretary_rates_the_branch_from_the_keyboard_in_chinese(live_server, 
     assert dialogs == ["beforeunload"]
     assert page.url.rstrip("/").endswith("/appraisal/{}".format(appraisal_round.pk))
     assert_only_local(page)
+
+
+@browser_test
+def test_a_refused_save_marks_the_cell_keeps_the_values_and_still_warns(live_server, users, tree, page, log_in):
+    member = make_member(tree["BRANCH_A"], name="成员甲")
+    appraisal_round = services.open_round(AppraisalRound(name="2026年度评议", year=2026, organization=tree["CITY"]))
+    participant = appraisal_round.participants.get(member=member)
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    log_in(page, "secretary_a")
+    url = live_server.url + "/appraisal/{}/evaluation/BRANCH_A/".format(appraisal_round.pk)
+    page.goto(url)
+    page.locator("#evaluation-grid").wait_for()
+    # One non-party representative, three non-party votes: the service refuses that cell.
+    page.locator("#non_party_representatives").fill("1")
+    cell = "votes-{}-outstanding-non_party".format(participant.pk)
+    page.locator("[name='{}']".format(cell)).fill("3")
+    page.keyboard.press("Control+s")
+    page.locator("#grid-errors").wait_for()
+    assert page.locator("[data-cell='{}']".format(cell)).count() == 1
+    page.wait_for_function("document.activeElement && document.activeElement.name === '{}'".format(cell))
+    assert page.locator("[name='{}']".format(cell)).input_value() == "3"
+    assert not appraisal_round.branch_evaluations.exists()
+    # Nothing was saved, so leaving still asks.
+    dialogs = []
+
+    def stay(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.locator("a.btn-outline-secondary", has_text="2026年度评议").click()
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"] and page.url == url

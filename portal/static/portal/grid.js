@@ -69,14 +69,15 @@
     grid.dispatchEvent(new CustomEvent("grid:ready", { bubbles: true }));
   }
 
+  // Any change inside a grid's form (its rows and its header fields) is pending until saved.
   document.addEventListener("change", function (event) {
-    var row = event.target.closest && event.target.closest("[data-grid] tr.grid-row");
-    if (!row) return;
+    if (!event.target.closest || !event.target.closest("[data-grid-form]")) return;
     dirty = true;
-    markEmpty(row);
+    var row = event.target.closest("[data-grid] tr.grid-row");
+    if (row) markEmpty(row);
   });
   document.addEventListener("input", function (event) {
-    if (event.target.closest && event.target.closest("[data-grid]")) dirty = true;
+    if (event.target.closest && event.target.closest("[data-grid-form]")) dirty = true;
   });
 
   document.addEventListener("keydown", function (event) {
@@ -130,8 +131,8 @@
       ready(region);
     });
   }
-  // Right after the swap (not after htmx's settle delay): the summary and the focus come together.
-  document.addEventListener("htmx:afterSwap", readyNew);
+  // After the settle, not the swap: until then htmx keeps the old classes on inputs whose id
+  // is in both versions, so a refused cell would not yet be marked is-invalid.
   document.addEventListener("htmx:afterSettle", readyNew);
 
   window.addEventListener("beforeunload", function (event) {
