@@ -2,22 +2,18 @@
 
 One row per organization that has ratings (counted where each rating was entered), plus a total
 row: members appraised, the count of each rating, and how the unqualified were disposed of.
-Headers are in the user's language. Rows go through ``portal.spreadsheets.xlsx_cells``, so an
-organization or round named like a formula is a text cell.
+Headers are in the user's language. Written by ``portal.export.TitledReport``, so an organization
+or round named like a formula is a text cell.
 """
-
-import io
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from appraisal.choices import DisposalKindChoices, RatingChoices
 from appraisal.models import DisposalDecision, Rating
 from members.models import Organization
 from portal import scope
-from portal.spreadsheets import xlsx_cells
+from portal.export import TitledReport
 
 
 def report_rows(appraisal_round, user):
@@ -47,40 +43,28 @@ def disposal_counts(appraisal_round, user):
 
 
 def round_report(appraisal_round, user):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Democratic appraisal")[:31]
-    sheet.append(xlsx_cells(sheet, [_("Democratic appraisal of party members: {round}").format(round=appraisal_round)]))
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(xlsx_cells(sheet, [_("Organization: {name}").format(name=appraisal_round.organization.name)]))
-    sheet.append([])
-    header = (
-        [_("Code"), _("Organization"), _("Members appraised")]
-        + [str(label) for _value, label in RatingChoices.choices]
-        + [str(label) for _value, label in DisposalKindChoices.choices]
+    """The report as XLSX bytes: title, the round's organization, then one row per organization and the total."""
+    figures = len(RatingChoices.values) + len(DisposalKindChoices.values)
+    columns = (
+        [(_("Code"), 16), (_("Organization"), 40), (_("Members appraised"), 14)]
+        + [(label, 14) for _value, label in RatingChoices.choices]
+        + [(label, 14) for _value, label in DisposalKindChoices.choices]
     )
-    sheet.append(xlsx_cells(sheet, header))
-    for cell in sheet[4]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    totals = [0] * (1 + len(RatingChoices.values) + len(DisposalKindChoices.values))
+    report = TitledReport(
+        _("Democratic appraisal of party members: {round}").format(round=appraisal_round),
+        columns,
+        lines=[_("Organization: {name}").format(name=appraisal_round.organization.name)],
+        sheet=_("Democratic appraisal"),
+        totals=range(2, 3 + figures),
+        totals_label=_("Total"),
+        totals_label_column=1,
+    )
     disposals = disposal_counts(appraisal_round, user)
     for row in report_rows(appraisal_round, user):
         disposed = disposals.get(row["organization__code"], {})
-        figures = (
-            [row["appraised"]]
+        report.add(
+            [row["organization__code"], row["organization__name"], row["appraised"]]
             + [row[value] for value in RatingChoices.values]
             + [disposed.get(value, 0) for value in DisposalKindChoices.values]
         )
-        totals = [a + b for a, b in zip(totals, figures)]
-        sheet.append(xlsx_cells(sheet, [row["organization__code"], row["organization__name"]] + figures))
-    sheet.append(xlsx_cells(sheet, ["", _("Total")] + totals))
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    widths = [16, 40, 14] + [14] * (len(RatingChoices.values) + len(DisposalKindChoices.values))
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A5"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return report.content()

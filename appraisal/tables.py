@@ -9,6 +9,7 @@ class AppraisalRoundTable(Table):
     columns = (
         Column("name", _("Name"), link=True),
         Column("year", _("Year")),
+        Column("organization.code", _("Organization code"), on_page=False),
         Column("organization.name", _("Organization")),
         Column("opens_on", _("Opens on")),
         Column("closes_on", _("Closes on")),
@@ -20,6 +21,7 @@ class AppraisalRoundTable(Table):
 class DisposalDecisionTable(Table):
     columns = (
         Column("rating.member.name", _("Member"), link=True),
+        Column("organization.code", _("Organization code"), on_page=False),
         Column("organization.name", _("Organization")),
         Column("rating.round.name", _("Round")),
         Column("kind", _("Disposal")),

@@ -13,6 +13,7 @@ class OrganizationTable(Table):
         Column("code", _("Code")),
         Column("kind", _("Kind")),
         Column("sector", _("Sector")),
+        Column("parent.code", _("Parent code"), on_page=False),
         Column("parent.name", _("Parent")),
         Column("term_expires_on", _("Term expires on")),
         Column("is_active", _("Active")),
@@ -34,13 +35,15 @@ def _transit_and_exit(member):
 
 class MemberTable(Table):
     """The roster list. ID numbers and phones are masked per row for users without personal-data
-    rights on that member (decided in Python from the cached scope: no query per row)."""
+    rights on that member (decided in Python from the cached scope: no query per row), on the page
+    and in its export alike."""
 
     columns = (
         Column("name", pgettext_lazy("person", "Name"), link=True),
         Column("gender", _("Gender")),
         Column("shown_id_number", _("ID number"), css="font-monospace"),
         Column("shown_phone", _("Phone"), css="font-monospace"),
+        Column("organization.code", _("Organization code"), on_page=False),
         Column("organization.name", _("Organization")),
         Column("status", _("Status")),
         Column(_category_labels, _("Categories")),
@@ -49,18 +52,17 @@ class MemberTable(Table):
         Column(_transit_and_exit, _("Transfer or exit")),
     )
 
-    def __init__(self, rows, user=None):
-        rows = list(rows)
-        for member in rows:
-            member.shown_id_number = member.id_number_for(user)
-            member.shown_phone = member.phone_for(user)
-        super().__init__(rows)
+    def prepare(self, member):
+        member.shown_id_number = member.id_number_for(self.user)
+        member.shown_phone = member.phone_for(self.user)
+        return member
 
 
 class TransferLetterTable(Table):
     columns = (
         Column("letter_number", _("Letter number"), link=True),
         Column("member.name", _("Member")),
+        Column("from_organization.code", _("From (code)"), on_page=False),
         Column("from_organization.name", _("From")),
         Column("destination", _("To")),
         Column("issued_on", _("Issued on")),

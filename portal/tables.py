@@ -1,48 +1,100 @@
-"""Minimal declarative tables for list pages (the columns an app's list page shows)."""
+"""Declarative tables: the columns a list page shows are also the columns of its export.
 
-from dataclasses import dataclass
+A table declares ``columns``; each ``Column`` knows how to read its value from a row
+(an attribute path such as ``"parent.name"``, where a field with choices gives its label, or a
+callable of the row). The page shows the values localized (``value``); the export
+(``portal.export.ListExporter``) writes the same values typed (``export_value``: dates stay dates,
+numbers numbers, a choice its label in the user's language). ``on_page=False`` declares a column
+only the export has (an organization's code beside its name); ``export=False`` one only the page has.
+
+Per-row preparation that depends on the user (masking an ID number for a user without
+personal-data rights on that member) is the table's ``prepare`` hook, run for every row of the
+page and of the export alike, so a masked value cannot leak through one and not the other.
+"""
 
 from django.utils.formats import localize
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 
-@dataclass
 class Column:
-    """One column: ``accessor`` is an attribute path ("parent.name") or a callable of the row."""
+    """One column: ``accessor`` is an attribute path ("parent.name") or a callable of the row;
+    ``label`` its (translatable) header; ``key`` a stable name (the accessor when it is a path)."""
 
-    accessor: object
-    label: str
-    link: bool = False
-    css: str = ""
+    # Whether a field with choices is read as its label (``get_FOO_display``) rather than its code.
+    choice_labels = True
 
-    def value(self, row):
+    def __init__(self, accessor, label, link=False, css="", key=None, on_page=True, export=True):
+        self.accessor = accessor
+        self.label = label
+        self.link = link
+        self.css = css
+        self.key = key or (accessor if isinstance(accessor, str) else getattr(accessor, "__name__", ""))
+        self.on_page = on_page
+        self.export = export
+
+    def __repr__(self):
+        return "<{} {}>".format(type(self).__name__, self.key)
+
+    def typed_value(self, row):
+        """The value as Python has it (a date, a number, a choice's label, ``None``)."""
         if callable(self.accessor):
             return self.accessor(row)
         value = row
         for part in self.accessor.split("."):
             if value is None:
-                return ""
-            display = getattr(value, "get_{}_display".format(part), None)
+                return None
+            display = getattr(value, "get_{}_display".format(part), None) if self.choice_labels else None
             value = display() if display else getattr(value, part)
             if callable(value) and not hasattr(value, "all"):
                 value = value()
+        return value
+
+    def value(self, row):
+        """The value as the page shows it: localized, a tick for yes, empty for nothing."""
+        value = self.typed_value(row)
         if value is None:
             return ""
         if isinstance(value, bool):
             return "✓" if value else ""
         return localize(value)
 
+    def export_value(self, row):
+        """The value as an export cell: typed (the writers format dates and numbers), yes/no in words."""
+        value = self.typed_value(row)
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        if isinstance(value, Promise):  # a lazily translated label: in the language of the export
+            return str(value)
+        return value
+
 
 class Table:
-    """A list of columns; subclasses declare ``columns``."""
+    """A list of columns; subclasses declare ``columns`` and may ``prepare`` each row for ``user``."""
 
     columns = ()
 
-    def __init__(self, rows):
+    def __init__(self, rows, user=None):
+        self.user = user
         self.rows = rows
 
+    def prepare(self, row):
+        """``row`` made ready to show to ``self.user`` (e.g. masked); the page and the export both call it."""
+        return row
+
+    @classmethod
+    def page_columns(cls):
+        return [column for column in cls.columns if column.on_page]
+
+    @classmethod
+    def export_columns(cls):
+        return [column for column in cls.columns if column.export]
+
     def header(self):
-        return [column.label for column in self.columns]
+        return [column.label for column in self.page_columns()]
 
     def body(self):
+        columns = self.page_columns()
         for row in self.rows:
-            yield row, [(column, column.value(row)) for column in self.columns]
+            row = self.prepare(row)
+            yield row, [(column, column.value(row)) for column in columns]
