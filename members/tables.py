@@ -1,7 +1,7 @@
 """Columns of the organization and member list pages."""
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import get_language, pgettext_lazy
 
 from members.choices import MemberCategoryChoices
 from portal.tables import Column, Table
@@ -20,9 +20,19 @@ class OrganizationTable(Table):
     )
 
 
+_CATEGORY_TEXTS = {}
+
+
 def _category_labels(member):
-    labels = dict(MemberCategoryChoices.choices)
-    return ", ".join(str(labels.get(value, value)) for value in member.categories)
+    # The same few combinations over and over in an export of thousands: each translated once per language.
+    key = (get_language(), tuple(member.categories))
+    text = _CATEGORY_TEXTS.get(key)
+    if text is None:
+        labels = dict(MemberCategoryChoices.choices)
+        text = ", ".join(str(labels.get(value, value)) for value in member.categories)
+        if len(_CATEGORY_TEXTS) < 10_000:
+            _CATEGORY_TEXTS[key] = text
+    return text
 
 
 def _transit_and_exit(member):

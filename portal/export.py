@@ -59,7 +59,7 @@ class ExportColumn(Column):
     def value(self, row):
         return self.typed_value(row)
 
-    def export_value(self, row):
+    def export_value(self, row, labels=None):
         return self.typed_value(row)
 
 
@@ -164,9 +164,10 @@ class ListExporter:
 
     def rows(self):
         prepare, columns = self.table.prepare, self.columns
+        labels = {}  # choice labels translated once for the whole file (see Column.typed_value)
         for row in self.queryset.iterator(chunk_size=self.chunk_size):
             row = prepare(row)
-            yield [column.export_value(row) for column in columns]
+            yield [column.export_value(row, labels) for column in columns]
 
     def response(self, file_format):
         return file_response(self.header(), self.rows(), file_format, self.filename, title=self.title)

@@ -12,6 +12,7 @@ personal-data rights on that member) is the table's ``prepare`` hook, run for ev
 page and of the export alike, so a masked value cannot leak through one and not the other.
 """
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -36,8 +37,12 @@ class Column:
     def __repr__(self):
         return "<{} {}>".format(type(self).__name__, self.key)
 
-    def typed_value(self, row):
-        """The value as Python has it (a date, a number, a choice's label, ``None``)."""
+    def typed_value(self, row, labels=None):
+        """The value as Python has it (a date, a number, a choice's label, ``None``).
+
+        ``labels``, a dict the caller keeps for one export in one language, holds each choice
+        field's labels translated once (Django's ``get_FOO_display`` hashes and translates every
+        choice again for every cell: most of an export's time)."""
         if callable(self.accessor):
             return self.accessor(row)
         value = row
@@ -45,6 +50,19 @@ class Column:
             if value is None:
                 return None
             display = getattr(value, "get_{}_display".format(part), None) if self.choice_labels else None
+            if display is not None and labels is not None:
+                key = (type(value), part)
+                choices = labels.get(key)
+                if choices is None:
+                    try:
+                        flat = value._meta.get_field(part).flatchoices
+                    except FieldDoesNotExist:  # a display method of the model's own (no field behind it)
+                        flat = None
+                    choices = labels[key] = {code: str(label) for code, label in flat} if flat else False
+                if choices is not False:
+                    code = getattr(value, part)
+                    value = choices.get(code, code)
+                    continue
             value = display() if display else getattr(value, part)
             if callable(value) and not hasattr(value, "all"):
                 value = value()
@@ -59,11 +77,15 @@ class Column:
             return "✓" if value else ""
         return localize(value)
 
-    def export_value(self, row):
+    def export_value(self, row, labels=None):
         """The value as an export cell: typed (the writers format dates and numbers), yes/no in words."""
-        value = self.typed_value(row)
+        value = self.typed_value(row, labels)
         if isinstance(value, bool):
-            return gettext("Yes") if value else gettext("No")
+            if labels is None:
+                return gettext("Yes") if value else gettext("No")
+            if value not in labels:
+                labels[value] = gettext("Yes") if value else gettext("No")
+            return labels[value]
         if isinstance(value, Promise):  # a lazily translated label: in the language of the export
             return str(value)
         return value

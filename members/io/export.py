@@ -28,14 +28,20 @@ def member_columns(user):
     ]
 
 
-def export_members(queryset, user, file_format):
-    """``queryset`` (restricted to what ``user`` may view, filtered) as a download."""
+def export_queryset(queryset):
+    """``queryset`` reduced to what the columns and the masking read, in tree order."""
     # Only what the columns and the masking (the organization's path and kind) need: loading the
     # timestamps and the rest of each row would cost more than writing it.
-    queryset = (
+    return (
         queryset.select_related("organization")
         # (Organization.__init__ reads parent_id: deferring it would cost a query per row.)
         .only(*COLUMNS, "organization__code", "organization__path", "organization__kind", "organization__parent")
         .order_by("organization__path", "name", "pk")
     )
-    return export_response(queryset, member_columns(user), file_format, "members", title=_("Party members"))
+
+
+def export_members(queryset, user, file_format):
+    """``queryset`` (restricted to what ``user`` may view, filtered) as a download."""
+    return export_response(
+        export_queryset(queryset), member_columns(user), file_format, "members", title=_("Party members")
+    )
