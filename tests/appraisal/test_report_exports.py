@@ -18,6 +18,13 @@ pytestmark = pytest.mark.django_db
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    # A request in Chinese leaves Chinese active on the thread; tests after it run in the default again.
+    yield
+    translation.deactivate()
+
+
 class TestRoundListExport(ListExportTests):
     list_url = "/appraisal/"
     table_class = AppraisalRoundTable

@@ -78,6 +78,12 @@ class ListExportTests:
     def world(self, tree, users):
         return {code: code for code in tree}
 
+    @pytest.fixture(autouse=True)
+    def _default_language_after(self):
+        # A request in Chinese leaves Chinese active on the thread; the next test runs in the default.
+        yield
+        translation.deactivate()
+
     def export_headers(self):
         return [str(column.label) for column in self.table_class.export_columns()]
 

@@ -17,6 +17,13 @@ pytestmark = pytest.mark.django_db
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    # A request in Chinese leaves Chinese active on the thread; tests after it run in the default again.
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def roster(tree):
     return {
