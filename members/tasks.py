@@ -25,14 +25,7 @@ def expire_transfer_letters():
 def import_members_job(job_id):
     """Import (or check, on a dry run) the roster file of import job ``job_id`` as its user; the
     job records progress and the same answer the synchronous import gives."""
-    from members.io.importer import ImportRateLimited, import_members
-    from portal.jobs import run_import_job
+    from members.io.importer import MemberImporter
+    from portal.jobs import run_importer_job
 
-    def import_file(upload, user, dry_run):
-        try:
-            result = import_members(upload, user, dry_run=dry_run)
-        except ImportRateLimited as limited:
-            return False, {"detail": limited.message}  # the API's 429 body
-        return result.ok, result.as_dict()
-
-    return run_import_job(job_id, import_file)
+    return run_importer_job(job_id, MemberImporter)

@@ -181,3 +181,18 @@ def job_answer(job):
         "finished_at": job.finished_at,
         "result": job.result if job.finished else None,
     }
+
+
+def run_importer_job(job_id, importer_class):
+    """Run job ``job_id`` with an import declared on ``portal.importer`` (an app's Celery task is
+    this one call): its answer is the synchronous API's, ``{"detail": ...}`` when it is refused."""
+    from portal.importer import ImportRefused
+
+    def import_file(upload, user, dry_run):
+        try:
+            result = importer_class(user).run(upload, dry_run=dry_run)
+        except ImportRefused as refused:
+            return False, {"detail": refused.message}  # the API's 429 body
+        return result.ok, result.as_dict()
+
+    return run_import_job(job_id, import_file)

@@ -5,26 +5,23 @@ A file with more to read than ``IMPORT_ASYNC_BYTES`` is imported by a Celery wor
 once finished, the same 200 or 400 body a smaller file gets at once.
 """
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from rest_framework import permissions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members.filtersets import MemberFilterSet
 from members.io.export import export_members
-from members.io.importer import ImportRateLimited, import_members
+from members.io.importer import MemberImporter
 from members.models import Member
 from members.tasks import MEMBER_IMPORT_KIND, import_members_job
-from portal import jobs, scope, spreadsheets
-from portal.api.parsers import FormParser, MultiPartParser
+from portal import scope
+from portal.api.imports import ImportAPIView, ImportErrorSerializer
 from portal.export import FORMATS
-
-TRUE_VALUES = {"true", "1", "yes", "on"}
 
 
 class MayOnMembers(permissions.BasePermission):
@@ -36,28 +33,21 @@ class MayOnMembers(permissions.BasePermission):
         return scope.may_ever(request.user, view.member_action, Member)
 
 
-def _row_error(field, message):
-    return {"errors": [{"row": 0, "field": field, "message": message}]}
-
-
-class MemberImportErrorSerializer(serializers.Serializer):
+class MemberImportErrorSerializer(ImportErrorSerializer):
     """One problem of an import: the 1-based data row (0: the file or its header row), the column, why."""
 
-    row = serializers.IntegerField()
-    field = serializers.CharField()
-    message = serializers.CharField()
 
-
-class MemberImportView(APIView):
+class MemberImportView(ImportAPIView):
     """Import members from a CSV (UTF-8 with or without BOM, or GBK) or XLSX file.
 
     Every row is checked with the roster's rules; one bad row and nothing is written, and every bad
     row and field is listed. A row whose ``id_number`` belongs to a current member updates them.
     """
 
-    parser_classes = [MultiPartParser, FormParser]  # the portal's, with its input guards
-    permission_classes = [MayOnMembers]
-    member_action = "add"
+    importer_class = MemberImporter
+    job_task = import_members_job
+    job_kind = MEMBER_IMPORT_KIND
+    file_missing_message = gettext_lazy("Send the roster file in the field named file.")
 
     @extend_schema(
         operation_id="members_import",
@@ -85,30 +75,7 @@ class MemberImportView(APIView):
         tags=["members"],
     )
     def post(self, request):
-        upload = request.FILES.get("file")
-        if upload is None:
-            return Response(_row_error("file", _("Send the roster file in the field named file.")), status=400)
-        dry_run = str(request.data.get("dry_run", "")).strip().lower() in TRUE_VALUES
-        try:
-            # The size is checked before anything is read; an XLSX's zip directory before it is unpacked.
-            amount = spreadsheets.content_size(upload)
-        except spreadsheets.SpreadsheetError as problem:
-            return Response(_row_error("file", str(problem)), status=status.HTTP_400_BAD_REQUEST)
-        if amount > settings.IMPORT_ASYNC_BYTES:
-            job = jobs.start_import_job(import_members_job, request.user, MEMBER_IMPORT_KIND, upload, dry_run=dry_run)
-            url = request.build_absolute_uri(reverse("import-job", args=[job.pk]))
-            return Response(
-                {"job": url, "id": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
-            )
-        try:
-            result = import_members(upload, request.user, dry_run=dry_run)
-        except ImportRateLimited as limited:
-            return Response(
-                {"detail": limited.message},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(limited.retry_after)},
-            )
-        return Response(result.as_dict(), status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST)
+        return super().post(request)
 
 
 class _ExportNegotiation(DefaultContentNegotiation):
