@@ -8,8 +8,8 @@ behind for inspection; ``--keep-database`` skips the re-creation). It
 
 1. migrates the scratch database and creates a tree of organizations (a city, 10 counties, 200 branches);
 2. writes a CSV of N valid rows (valid GB 11643 ID numbers, every rule of the roster satisfied);
-3. times the import as the web request would run it (``members.io.importer.import_members``, as a
-   city administrator): a dry run (read, check, COPY to the temp table, match), the real run
+3. times the import as the web request would run it (``members.io.importer.import_members``: the
+   member declaration on ``portal.importer``, as a city administrator): a dry run (read, check, COPY to the temp table, match), the real run
    (creates N members, pghistory's trigger writes N audit events), and a real run of the same
    people with new phones (updates N members, N more audit events);
 4. times a plain ``COPY`` of the same rows into an equivalent table (``LIKE members_member INCLUDING
@@ -346,7 +346,8 @@ def main():
         # The export streams too: all members (as many as the last child imported) as CSV and XLSX.
         for file_format in ("csv", "xlsx"):
             print(child_output(["--export-child", file_format], bench_url), flush=True)
-    print("machine: {} CPUs, PostgreSQL at {}".format(os.cpu_count(), urlsplit(url).hostname))
+    print("machine: {} CPUs, PostgreSQL at {}, load average {}".format(
+        os.cpu_count(), urlsplit(url).hostname, " ".join("{:.2f}".format(value) for value in os.getloadavg())))
 
 
 if __name__ == "__main__":

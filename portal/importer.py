@@ -485,25 +485,33 @@ class Importer:
 
     @classmethod
     def header_names(cls):
-        """``{header cell (lower case): column name}``: each column's name, its label in every
-        language and its aliases (a name wins over another column's label spelled alike)."""
+        """``{header cell (lower case): (rank, column name)}``: each column's name (rank 0), its
+        aliases (1) and its label in every language (2). Where a file has several cells naming one
+        column, the lowest rank wins (a list export's "Organization code" over its "Organization",
+        which holds names), then the leftmost."""
         names = {}
         for column in cls.columns:
-            for alias in (*_labels_in_every_language(cls.column_label(column)), *column.aliases):
-                names.setdefault(alias.strip().lower(), column.name)
-        names.update({column.name: column.name for column in cls.columns})
+            names[column.name] = (0, column.name)
+        for rank, aliases in ((1, "aliases"), (2, "labels")):
+            for column in cls.columns:
+                texts = column.aliases if aliases == "aliases" else (cls.column_label(column),)
+                for text in texts:
+                    for name in _labels_in_every_language(text):
+                        names.setdefault(name, (rank, column.name))
         return names
 
     @classmethod
     def header_errors(cls, header):
-        """``(positions, errors)``: the index of each column in the header row (first one wins), and
-        an error (row 0, the header) for each declared column it lacks."""
+        """``(positions, errors)``: the index of each column in the header row, and an error (row 0,
+        the header) for each declared column it lacks."""
         names = cls.header_names()
-        positions = {}
+        found = {}
         for index, cell in enumerate(header):
-            name = names.get(cell.strip().lower())
-            if name is not None and name not in positions:
-                positions[name] = index
+            match = names.get(cell.strip().lower())
+            if match is not None:
+                rank, name = match
+                found[name] = min(found.get(name, (rank, index)), (rank, index))
+        positions = {name: index for name, (_rank, index) in found.items()}
         errors = [
             {"row": 0, "field": column.name, "message": _("The header row has no column {column}.").format(column=column.name)}
             for column in cls.columns
@@ -675,6 +683,7 @@ class Importer:
             .extra(tables=[table], where=["{table}.{key} = {model_table}.{key}".format(
                 table=table, key=key, model_table=self.model._meta.db_table)])
             .select_for_update(of=("self",))
+            .order_by()  # (a model's default ordering would add its joins and a sort of every match)
             .values("pk", key),
             reason="import: every holder of a key is matched, then checked against restrict()",
         )

@@ -1,13 +1,12 @@
 """Bulk import and export of the member roster (API.md "Import").
 
-* ``reading``: an uploaded CSV (UTF-8 with or without BOM, or GBK/GB18030 as Chinese Excel writes it)
-  or XLSX file, streamed row by row as dicts of text.
-* ``rules``: one row checked against the roster's rules, with the messages the roster uses.
-* ``importer``: the whole run: stream, validate, ``COPY`` the rows into a temporary table, check
-  across rows in SQL (ID numbers twice in the file, members being updated and the caller's right
-  to change them), then ``UPDATE ... FROM`` and ``INSERT ... SELECT`` in one transaction; one bad
-  row and nothing is written.
+* ``rules``: the roster file's columns (their parsers, and the labels an export writes, accepted as
+  headers too) and the roster's rules on one row (``Member.clean()``, with a fast path).
+* ``importer``: ``MemberImporter``, the member import declared on the portal's importer
+  (``portal.importer``: stream, check, ``COPY`` into a temporary table, check across rows in SQL,
+  then ``UPDATE ... FROM`` and ``INSERT ... SELECT`` in one transaction; one bad row and nothing is
+  written), with the roster's refusal allowance for ID numbers outside the caller's scope.
 * ``export``: the member list as CSV or XLSX, masked for roles without ``view_personal``.
-* ``views``, ``api``: the import page and ``POST /api/v1/members/import/``, the export page link
-  and ``GET /api/v1/members/export/``.
+* ``views``, ``api``: the import page (the portal's import pages) and ``POST /api/v1/members/import/``,
+  the export page link and ``GET /api/v1/members/export/``.
 """

@@ -30,29 +30,51 @@ _ID_LENGTH = Member._meta.get_field("id_number").max_length
 _PHONE_LENGTH = Member._meta.get_field("phone").max_length
 
 
+def _list_label(key):
+    """The header the member list's download (``members.tables.MemberTable``) writes for the column
+    ``key``: accepted as a header too, so a downloaded list edited in Excel imports back (issue 13)."""
+    from members.tables import MemberTable
+
+    for column in MemberTable.columns:
+        if column.key == key:
+            return column.label
+    raise LookupError("MemberTable has no column {}; the member import names it as a header alias.".format(key))
+
+
 def _credit_code(text):
     return validators.normalize_credit_code(text) or None
 
 
 # API.md "Import": the header row, in any order. Spelled out rather than derived from
 # MEMBER_EDITABLE_FIELDS: the file format is a contract and must not grow when the model does.
-# The labels (header cells an export writes) are the model fields' verbose names.
+# A header cell may also be a column's label, in English or Chinese: the model field's verbose name
+# (the machine-readable export's labels) or the member list download's header (its aliases).
 MEMBER_COLUMNS = [
-    ImportColumn("name", Text(_NAME_LENGTH), required=True),
-    ImportColumn("gender", Choice(GenderChoices), required=True),
+    ImportColumn("name", Text(_NAME_LENGTH), required=True, aliases=[_list_label("name")]),
+    ImportColumn("gender", Choice(GenderChoices), required=True, aliases=[_list_label("gender")]),
     ImportColumn("birth_date", date, required=True, sql_type="date"),
     # Folded and upper-cased as Member.clean() does, so ３５０...Ｘ is the member's 350...X; an empty
     # one is reported by Member.clean() ("The ID number is required.").
-    ImportColumn("id_number", Text(_ID_LENGTH, validators.normalize_id_number), empty=""),
-    ImportColumn("phone", Text(_PHONE_LENGTH, validators.normalize_phone)),
-    ImportColumn("organization", "parse_organization", required=True, column="organization_id", sql_type="bigint"),
-    ImportColumn("status", Choice(MemberStatusChoices), required=True),
+    ImportColumn(
+        "id_number", Text(_ID_LENGTH, validators.normalize_id_number), empty="", aliases=[_list_label("shown_id_number")]
+    ),
+    ImportColumn("phone", Text(_PHONE_LENGTH, validators.normalize_phone), aliases=[_list_label("shown_phone")]),
+    ImportColumn(
+        "organization", "parse_organization", required=True, column="organization_id", sql_type="bigint",
+        aliases=[_list_label("organization.code")],
+    ),
+    ImportColumn("status", Choice(MemberStatusChoices), required=True, aliases=[_list_label("status")]),
     ImportColumn("joined_on", date, required=True, sql_type="date"),
     ImportColumn("full_member_on", date, sql_type="date"),
-    ImportColumn("categories", Choices(MemberCategoryChoices), empty=[], sql_type="text[]"),
-    ImportColumn("activity_status", Choice(ActivityStatusChoices), empty=ActivityStatusChoices.NORMAL),
+    ImportColumn(
+        "categories", Choices(MemberCategoryChoices), empty=[], sql_type="text[]", aliases=[_list_label("_category_labels")]
+    ),
+    ImportColumn(
+        "activity_status", Choice(ActivityStatusChoices), empty=ActivityStatusChoices.NORMAL,
+        aliases=[_list_label("activity_status")],
+    ),
     ImportColumn("enterprise", _credit_code),
-    ImportColumn("is_pocket", Boolean(), empty=False, sql_type="boolean"),
+    ImportColumn("is_pocket", Boolean(), empty=False, sql_type="boolean", aliases=[_list_label("is_pocket")]),
 ]
 COLUMNS = tuple(column.name for column in MEMBER_COLUMNS)
 CATEGORY_SEPARATOR = ";"

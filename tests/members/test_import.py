@@ -98,42 +98,8 @@ def test_unchanged_activity_status_keeps_its_date(api_as, tree):
     assert existing.activity_status_since == datetime.date(2020, 1, 1)
 
 
-@pytest.mark.parametrize(
-    "overrides, field",
-    [
-        ({"name": ""}, "name"),
-        ({"name": "x" * 101}, "name"),
-        ({"gender": "unknown"}, "gender"),
-        ({"gender": "female"}, "gender"),  # the ID number's sequence is odd: male
-        ({"birth_date": "1990-13-01"}, "birth_date"),
-        ({"birth_date": "1991-01-01"}, "birth_date"),  # not the date inside the ID number
-        ({"id_number": ""}, "id_number"),
-        ({"id_number": "35010219900101123"}, "id_number"),  # 17 characters
-        ({"id_number": id_number()[:17] + ("0" if id_number()[17] != "0" else "1")}, "id_number"),  # check digit
-        ({"phone": "call me"}, "phone"),
-        ({"organization": ""}, "organization"),
-        ({"organization": "NOWHERE"}, "organization"),
-        ({"organization": "BRANCH_B"}, "organization"),  # exists, but outside secretary_a's branch
-        ({"status": "candidate"}, "status"),
-        ({"joined_on": ""}, "joined_on"),
-        ({"joined_on": "2999-01-01", "full_member_on": ""}, "joined_on"),
-        ({"joined_on": "2000-01-01", "full_member_on": "2001-01-01"}, "joined_on"),  # joined at 10
-        ({"full_member_on": ""}, "full_member_on"),  # formal needs it
-        ({"full_member_on": "2015-07-01"}, "full_member_on"),  # not after joined_on
-        ({"status": "probationary"}, "full_member_on"),  # probationary has none yet
-        ({"categories": "rural;astronaut"}, "categories"),
-        ({"activity_status": "asleep"}, "activity_status"),
-        ({"enterprise": "91350200MA2XYZ1230"}, "enterprise"),  # wrong check character (or format)
-        ({"enterprise": "not a code"}, "enterprise"),
-        ({"is_pocket": "maybe"}, "is_pocket"),
-    ],
-)
-def test_each_rule_is_reported_on_its_field(api_as, overrides, field):
-    second = {"id_number": id_number(sequence="125"), **overrides}
-    response = post(api_as("secretary_a"), csv_bytes([row(), row(**second)]))
-    assert (2, field) in errors_of(response), response.json()
-    assert all(error["message"] for error in response.json()["errors"])
-    assert not Member.objects.exists()
+# Each rule reported on its field, nothing written: tests/members/test_import_declaration.py (on
+# the import test base, tests/bases/imports.py).
 
 
 def test_enterprise_with_valid_credit_code_is_stored_normalized(api_as):

@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from members.io import rules
-from members.io.reading import detect_encoding
+from portal.spreadsheets import detect_encoding
 from members.models import Member
 from tests.members.import_helpers import credit_code, id_number
 
