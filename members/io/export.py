@@ -2,6 +2,7 @@
 imported again), ID numbers and phones masked for whoever may not see that member's personal data."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.io.rules import COLUMNS
 from portal.export import ExportColumn, export_response
@@ -12,7 +13,7 @@ def member_columns(user):
     hides ID numbers and phones per row where ``user`` lacks ``view_personal`` on that member."""
     return [
         ExportColumn("id", _("ID"), "pk"),
-        ExportColumn("name", _("name")),
+        ExportColumn("name", pgettext_lazy("person", "name")),  # the field's verbose name: the import reads it back
         ExportColumn("gender", _("gender")),
         ExportColumn("birth_date", _("birth date")),
         ExportColumn("id_number", _("ID number"), lambda member: member.id_number_for(user)),

@@ -14,14 +14,15 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from portal import paging, scope
+from portal import export, paging, scope
 from portal.audit import history_for
 from portal.versioning import record_version
 
@@ -124,6 +125,19 @@ class ObjectListView(ScopedViewMixin, ListView):
         )
         return self.filterset.qs
 
+    def get(self, request, *args, **kwargs):
+        # ?export=csv|xlsx: the whole list as filtered now, through the same gate and table (masking).
+        file_format = request.GET.get(export.EXPORT_PARAM)
+        if file_format is None:
+            return super().get(request, *args, **kwargs)
+        if file_format not in export.FORMATS:
+            return HttpResponseBadRequest(_("Choose one of: {formats}.").format(formats=", ".join(export.FORMATS)))
+        meta = self.model._meta
+        return export.ListExporter(
+            self.table_class, self.get_queryset(), request.user, filename=meta.model_name,
+            title=capfirst(meta.verbose_name_plural),
+        ).response(file_format)
+
     def post(self, request, *args, **kwargs):
         if not self.private_search:
             return HttpResponseNotAllowed(["GET"])
@@ -138,7 +152,7 @@ class ObjectListView(ScopedViewMixin, ListView):
         context = super().get_context_data(**kwargs)
         context.update(self.base_context())
         context["filterset"] = self.filterset
-        context["table"] = self.table_class(context["object_list"])
+        context["table"] = self.table_class(context["object_list"], user=self.request.user)
         context["may_add"] = self.create_url_name and scope.may_ever(self.request.user, "add", self.model)
         context["create_url_name"] = self.create_url_name
         context["private_search"] = self.private_search
@@ -146,6 +160,7 @@ class ObjectListView(ScopedViewMixin, ListView):
         query.pop("page", None)
         query.pop(paging.CURSOR_PARAM, None)
         context["query_without_page"] = query.urlencode()
+        context["export_formats"] = export.FORMATS
         return context
 
 

@@ -111,10 +111,6 @@ PENDING = {
     ("Rating", "appraisal", "key_figures"): "dashboard count filtered by an organization that passed restrict",
     ("Participant", "appraisal", "get"): "round detail counts, filtered by restricted organizations",
     ("Rating", "appraisal", "get"): "round detail counts, filtered by restricted organizations",
-    ("Participant", "appraisal", "context"): "grid rows of an organization that passed restrict",
-    ("Rating", "appraisal", "context"): "grid rows of an organization that passed restrict",
-    ("MutualEvaluationVote", "appraisal", "context"): "votes of an organization that passed restrict",
-    ("BranchEvaluation", "appraisal", "context"): "evaluation of an organization that passed restrict",
     ("Rating", "appraisal", "report_rows"): "report rows of organizations that passed restrict",
     ("DisposalDecision", "appraisal", "disposal_counts"): "report counts of organizations that passed restrict",
 }
