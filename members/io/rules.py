@@ -23,7 +23,7 @@ from members.choices import ActivityStatusChoices, GenderChoices, MemberCategory
 from members.models import Member
 from members.models.members import _PHONE_PATTERN as _PHONE_SHAPE
 from members.models.members import MINIMUM_JOINING_AGE, add_years
-from portal.importer import Boolean, Choice, Choices, ImportColumn, Importer, Text, date, parse_date  # noqa: F401
+from portal.importer import Boolean, Choice, Choices, ImportColumn, Text, date, parse_date  # noqa: F401 (parse_date: the roster's, tests use it)
 
 _NAME_LENGTH = Member._meta.get_field("name").max_length
 _ID_LENGTH = Member._meta.get_field("id_number").max_length
