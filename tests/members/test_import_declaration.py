@@ -5,6 +5,7 @@ and values are the labels an export writes, in English or Chinese (issue 13)."""
 import pytest
 from django.utils import translation
 
+from members.choices import ActivityStatusChoices, GenderChoices, MemberCategoryChoices, MemberStatusChoices
 from members.io.export import member_columns
 from members.io.importer import MemberImporter
 from members.tables import MemberTable
@@ -90,8 +91,13 @@ def test_a_chinese_file_edited_in_excel_imports(api_as):
     """A GBK file with Chinese headers (the list download's, with its organization name column too),
     Chinese labels, loose dates and 、-separated categories: read as the codes they stand for."""
     header = "姓名,性别,出生日期,身份证号,联系电话,组织代码,组织,状态,入党日期,转正日期,类别,活动状态,工作单位统一社会信用代码,口袋党员"
-    line = "张三,男,1990年1月1日,{},13800138000,BRANCH_A,支部A,正式党员,2015/7/1,2016-07-01,农村、流动党员,失联党员,,是".format(
-        id_number()
+    with translation.override("zh-hans"):  # the labels as the catalogue has them
+        male, formal, rural, mobile, lost = (
+            str(choice.label) for choice in (GenderChoices.MALE, MemberStatusChoices.FORMAL, MemberCategoryChoices.RURAL,
+                                             MemberCategoryChoices.MOBILE, ActivityStatusChoices.LOST_CONTACT)
+        )
+    line = "张三,{},1990年1月1日,{},13800138000,BRANCH_A,支部A,{},2015/7/1,2016-07-01,{}、{},{},,是".format(
+        male, id_number(), formal, rural, mobile, lost
     )
     data = (header + "\r\n" + line + "\r\n").encode("gbk")
     response = api_as("secretary_a").post("/api/v1/members/import/", {"file": upload(data)}, format="multipart")
