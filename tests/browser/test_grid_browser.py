@@ -83,8 +83,8 @@ def test_a_secretary_rates_the_branch_from_the_keyboard_in_chinese(live_server, 
     # Saved with Ctrl+S, the page may be left without a question.
     page.locator("input[name='rating-{}']:checked".format(members[0].pk)).focus()
     page.keyboard.press("Control+s")
-    # The form holds every row; the summary counts what changed (the English text until the catalogue merge).
-    page.locator("[data-grid-saved]").filter(has_text="1 changed").wait_for()
+    # The form holds every row; the summary counts what changed.
+    page.locator("[data-grid-saved]").filter(has_text="修改 1 条").wait_for()
     assert "已保存 4 条评定结果。" in page.locator("[data-grid-saved]").inner_text()
     assert Rating.objects.get(member=members[0]).rating == "unqualified"
     page.on("dialog", stay)

@@ -81,6 +81,15 @@ class World:
                 {"member": b1.pk, "rating": "unqualified"},
             ],
         )
+        # Submit needs every enrolled member of the branch rated.
+        from appraisal.models import Participant
+
+        unrated = Participant.objects.filter(round=self.round, organization=tree["BRANCH_A"]).exclude(
+            member__in=[a1, a2, a3]
+        )
+        services.save_ratings(
+            self.round, admin, [{"member": member_id, "rating": "qualified"} for member_id in unrated.values_list("member_id", flat=True)]
+        )
         services.move_step(self.round, admin, tree["BRANCH_A"], "submit")
         services.move_step(self.round, admin, tree["BRANCH_A"], "publicize")
         services.record_objection(self.round, admin, a2, "An objection")
