@@ -20,6 +20,7 @@ from members.io.importer import ImportRateLimited, import_members
 from members.models import Member, RegistrationRefusal
 from tests.conftest import valid_id_number
 from tests.members.import_helpers import csv_bytes, row, upload
+from tests.members.test_member_api import new_member
 
 pytestmark = pytest.mark.django_db
 
@@ -36,23 +37,8 @@ def arabic_indic(text):
 
 
 def api_payload(**overrides):
-    payload = {
-        "name": "New Member",
-        "gender": "female",
-        "birth_date": "1995-05-05",
-        "id_number": valid_id_number("19950505", "124"),
-        "phone": "13700137000",
-        "organization": "BRANCH_A",
-        "status": "probationary",
-        "joined_on": "2025-06-01",
-        "full_member_on": None,
-        "categories": [],
-        "activity_status": "normal",
-        "enterprise": None,
-        "is_pocket": False,
-    }
-    payload.update(overrides)
-    return payload
+    """The member API's creation payload (test_member_api), without categories."""
+    return new_member(**{"categories": [], **overrides})
 
 
 def form_data(tree, **overrides):
